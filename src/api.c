@@ -1,0 +1,863 @@
+/*-------------------------------------------------------------------------
+ * api.c
+ *	  The SQL-callable key API: claim, complete, release, checkpoint, lookup.
+ *
+ *	  Every call acts for the calling role (GetUserId()) as the key's owner,
+ *	  so one role can never see or touch another's keys.  Writers of a key
+ *	  first take its advisory lock (locks.c), which serialises them until the
+ *	  end of the transaction; then they read the key's latest committed row
+ *	  (or their own uncommitted one) and decide.  A claim without a lease
+ *	  writes an in_progress row in the caller's transaction; complete()
+ *	  turns it into a completed row in the same transaction, and xact.c
+ *	  refuses a commit that leaves it in between.  A lease claim commits its
+ *	  in_progress row, identified by a token, for later transactions.
+ *
+ *	  Times (leases, expiry) are wall-clock (GetCurrentTimestamp), not the
+ *	  transaction's start, so a long transaction does not stretch a lease.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/procarray.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "api.h"
+#include "idempotency.h"
+#include "keystore.h"
+#include "locks.h"
+#include "xact.h"
+
+PG_FUNCTION_INFO_V1(idempotency_claim);
+PG_FUNCTION_INFO_V1(idempotency_claim_uuid);
+PG_FUNCTION_INFO_V1(idempotency_complete);
+PG_FUNCTION_INFO_V1(idempotency_complete_uuid);
+PG_FUNCTION_INFO_V1(idempotency_release);
+PG_FUNCTION_INFO_V1(idempotency_release_uuid);
+PG_FUNCTION_INFO_V1(idempotency_checkpoint);
+PG_FUNCTION_INFO_V1(idempotency_checkpoint_uuid);
+PG_FUNCTION_INFO_V1(idempotency_lookup);
+PG_FUNCTION_INFO_V1(idempotency_lookup_uuid);
+
+static const char *const outcome_names[] = {
+	[CLAIM_CLAIMED] = "claimed",
+	[CLAIM_COMPLETED] = "completed",
+	[CLAIM_IN_PROGRESS] = "in_progress",
+	[CLAIM_RECOVERED] = "recovered",
+};
+
+/* ---------- arguments ---------- */
+
+/*
+ * idem_key_from_arg returns argument argno as a key: text, or a uuid in its
+ * canonical text form.  NULL and lengths outside 1..255 bytes are errors.
+ */
+text *
+idem_key_from_arg(FunctionCallInfo fcinfo, int argno, bool is_uuid)
+{
+	text	   *key;
+	int			len;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("idempotency key must not be null")));
+	if (is_uuid)
+		key = cstring_to_text(DatumGetCString(DirectFunctionCall1(uuid_out,
+																  PG_GETARG_DATUM(argno))));
+	else
+		key = PG_GETARG_TEXT_PP(argno);
+	len = VARSIZE_ANY_EXHDR(key);
+	if (len < 1 || len > IDEM_MAX_KEY_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("idempotency key must be 1 to %d bytes long", IDEM_MAX_KEY_LEN),
+				 errdetail("The key given is %d bytes long.", len)));
+	return key;
+}
+
+/* idem_scope_from_arg returns argument argno as a scope (0..255 bytes, not NULL). */
+text *
+idem_scope_from_arg(FunctionCallInfo fcinfo, int argno)
+{
+	text	   *scope;
+	int			len;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("idempotency scope must not be null"),
+				 errhint("The default scope is the empty string.")));
+	scope = PG_GETARG_TEXT_PP(argno);
+	len = VARSIZE_ANY_EXHDR(scope);
+	if (len > IDEM_MAX_SCOPE_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("idempotency scope must be at most %d bytes long", IDEM_MAX_SCOPE_LEN),
+				 errdetail("The scope given is %d bytes long.", len)));
+	return scope;
+}
+
+/* Returns the text argument argno, or NULL; longer than max_len is an error. */
+static text *
+api_optional_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
+					  int max_len)
+{
+	text	   *t;
+	int			len;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	t = PG_GETARG_TEXT_PP(argno);
+	len = VARSIZE_ANY_EXHDR(t);
+	if (len > max_len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at most %d bytes long", argname, max_len),
+				 errdetail("The value given is %d bytes long.", len)));
+	return t;
+}
+
+/*
+ * idem_interval_arg_usecs returns interval argument argno in microseconds
+ * (a month counts 30 days).  It must be positive (or zero, if allow_zero)
+ * and at most max_secs; anything else, infinite values included, is an
+ * error.  The caller handles NULL.
+ */
+int64
+idem_interval_arg_usecs(FunctionCallInfo fcinfo, int argno, const char *argname,
+						bool allow_zero, int64 max_secs)
+{
+	Interval   *iv = PG_GETARG_INTERVAL_P(argno);
+	double		approx;
+	int64		result;
+
+	approx = (double) iv->month * DAYS_PER_MONTH * USECS_PER_DAY +
+		(double) iv->day * USECS_PER_DAY + (double) iv->time;
+	if (iv->month < -1000000 || iv->month > 1000000 ||
+		iv->day < -10000000 || iv->day > 10000000 ||
+		approx < 0 || (!allow_zero && approx <= 0) ||
+		approx > (double) max_secs * USECS_PER_SEC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s interval", argname),
+				 errdetail("%s must be %s and at most %lld seconds.", argname,
+						   allow_zero ? "zero or more" : "greater than zero",
+						   (long long) max_secs)));
+	result = (int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY +
+		(int64) iv->day * USECS_PER_DAY + iv->time;
+	return result;
+}
+
+/* Returns the uuid argument argno, or NULL. */
+static pg_uuid_t *
+api_token_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : PG_GETARG_UUID_P(argno);
+}
+
+/*
+ * idem_check_writable raises 25006 on a hot standby, in a read-only
+ * transaction, or in parallel mode: funcname writes the key table.
+ */
+void
+idem_check_writable(const char *funcname)
+{
+	PreventCommandDuringRecovery(funcname);
+	PreventCommandIfReadOnly(funcname);
+	PreventCommandIfParallelMode(funcname);
+}
+
+/* idem_check_response_size raises 54000 for a response over the limit. */
+void
+idem_check_response_size(Datum response)
+{
+	Size		size = toast_raw_datum_size(response) - VARHDRSZ;
+
+	if (size > (Size) idem_max_response_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("response is too large to store"),
+				 errdetail("The response is %zu bytes; idempotency.max_response_size is %d bytes.",
+						   size, idem_max_response_size),
+				 errhint("Store a smaller response, or raise idempotency.max_response_size.")));
+}
+
+/* ---------- rows ---------- */
+
+static bool
+row_state_is(const KeyRow *row, const char *state)
+{
+	text	   *t = DatumGetTextPP(row->values[Anum_keys_state - 1]);
+	size_t		len = strlen(state);
+
+	return VARSIZE_ANY_EXHDR(t) == len && memcmp(VARDATA_ANY(t), state, len) == 0;
+}
+
+static TimestampTz
+row_ts(const KeyRow *row, int anum)
+{
+	return DatumGetTimestampTz(row->values[anum - 1]);
+}
+
+/* A lease claim's in_progress row: its lease end is set. */
+static bool
+row_has_lease(const KeyRow *row)
+{
+	return !row->nulls[Anum_keys_lease_expires_at - 1];
+}
+
+static bool
+row_lease_live(const KeyRow *row, TimestampTz now)
+{
+	return row_has_lease(row) && row_ts(row, Anum_keys_lease_expires_at) > now;
+}
+
+/* The session that holds the lease still exists. */
+static bool
+row_holder_alive(const KeyRow *row)
+{
+	if (row->nulls[Anum_keys_lease_holder_pid - 1])
+		return false;
+	return BackendPidGetProc(DatumGetInt32(row->values[Anum_keys_lease_holder_pid - 1])) != NULL;
+}
+
+/*
+ * A key past expires_at counts as absent, unless it is held under a live
+ * lease: expiry never takes a key from a holder.
+ */
+static bool
+row_absent(const KeyRow *row, TimestampTz now)
+{
+	if (!row->found)
+		return true;
+	if (row_ts(row, Anum_keys_expires_at) > now)
+		return false;
+	return !(row_state_is(row, "in_progress") && row_lease_live(row, now));
+}
+
+static char *
+key_cstring(const KeyId *id)
+{
+	return text_to_cstring(id->key);
+}
+
+static Datum
+api_new_token(void)
+{
+	pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+
+	if (!pg_strong_random(u->data, UUID_LEN))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random lease token")));
+	u->data[6] = (u->data[6] & 0x0f) | 0x40;	/* version 4 */
+	u->data[8] = (u->data[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+	return UUIDPGetDatum(u);
+}
+
+static Datum
+ts_plus_usecs(TimestampTz ts, int64 usecs)
+{
+	return TimestampTzGetDatum(ts + usecs);
+}
+
+/* Sets the lease columns of row for a lease of lease_us held by this session. */
+static void
+row_set_lease(KeyRow *row, int64 lease_us, TimestampTz now)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->time = lease_us;
+	row->values[Anum_keys_lease_token - 1] = api_new_token();
+	row->nulls[Anum_keys_lease_token - 1] = false;
+	row->values[Anum_keys_lease_holder_pid - 1] = Int32GetDatum(MyProcPid);
+	row->nulls[Anum_keys_lease_holder_pid - 1] = false;
+	row->values[Anum_keys_lease_interval - 1] = IntervalPGetDatum(iv);
+	row->nulls[Anum_keys_lease_interval - 1] = false;
+	row->values[Anum_keys_lease_expires_at - 1] = ts_plus_usecs(now, lease_us);
+	row->nulls[Anum_keys_lease_expires_at - 1] = false;
+}
+
+static void
+row_clear_lease(KeyRow *row)
+{
+	row->nulls[Anum_keys_lease_token - 1] = true;
+	row->nulls[Anum_keys_lease_holder_pid - 1] = true;
+	row->nulls[Anum_keys_lease_interval - 1] = true;
+	row->nulls[Anum_keys_lease_expires_at - 1] = true;
+}
+
+/* Fills row with a fresh in_progress row for req. */
+static void
+row_init_claim(KeyRow *row, const ClaimRequest *req, TimestampTz now)
+{
+	memset(row->nulls, true, sizeof(row->nulls));
+	row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(req->id.owner);
+	row->values[Anum_keys_scope - 1] = PointerGetDatum(req->id.scope);
+	row->values[Anum_keys_key - 1] = PointerGetDatum(req->id.key);
+	row->values[Anum_keys_state - 1] = CStringGetTextDatum("in_progress");
+	row->values[Anum_keys_created_at - 1] = TimestampTzGetDatum(now);
+	row->values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, req->ttl_us);
+	row->nulls[Anum_keys_owner - 1] = false;
+	row->nulls[Anum_keys_scope - 1] = false;
+	row->nulls[Anum_keys_key - 1] = false;
+	row->nulls[Anum_keys_state - 1] = false;
+	row->nulls[Anum_keys_created_at - 1] = false;
+	row->nulls[Anum_keys_expires_at - 1] = false;
+	if (req->fingerprint)
+	{
+		row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
+		row->nulls[Anum_keys_fingerprint - 1] = false;
+	}
+	if (req->lease_us > 0)
+		row_set_lease(row, req->lease_us, now);
+}
+
+/* A row that says only "someone else holds this key". */
+static void
+row_init_busy(KeyRow *row, const KeyId *id)
+{
+	memset(row->nulls, true, sizeof(row->nulls));
+	row->found = false;
+	row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(id->owner);
+	row->values[Anum_keys_scope - 1] = PointerGetDatum(id->scope);
+	row->values[Anum_keys_key - 1] = PointerGetDatum(id->key);
+	row->values[Anum_keys_state - 1] = CStringGetTextDatum("in_progress");
+	row->nulls[Anum_keys_owner - 1] = false;
+	row->nulls[Anum_keys_scope - 1] = false;
+	row->nulls[Anum_keys_key - 1] = false;
+	row->nulls[Anum_keys_state - 1] = false;
+}
+
+/* ---------- checks shared by the paths ---------- */
+
+/* IK001 when both fingerprints are known and differ. */
+static void
+api_check_fingerprint(const KeyId *id, const KeyRow *row, text *fingerprint)
+{
+	if (fingerprint == NULL || row->nulls[Anum_keys_fingerprint - 1])
+		return;
+	if (!KR_TEXT_EQ(row, Anum_keys_fingerprint, fingerprint))
+		ereport(ERROR,
+				(errcode(ERRCODE_IDEM_FINGERPRINT_MISMATCH),
+				 errmsg("idempotency key \"%s\" was already used for a different request",
+						key_cstring(id)),
+				 errdetail("The key's stored fingerprint differs from the fingerprint given."),
+				 errhint("Use a new key for a new request.")));
+}
+
+/*
+ * 40001 when, under REPEATABLE READ or SERIALIZABLE, the key's current row
+ * is one that the transaction's snapshot cannot see: replaying or taking it
+ * over would act on a state the transaction has not seen.  A retry of the
+ * transaction replays.
+ */
+static void
+api_check_snapshot(const KeyId *id, const KeyRow *row)
+{
+	if (!row->in_snapshot)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to concurrent use of idempotency key \"%s\"",
+						key_cstring(id)),
+				 errdetail("Another transaction completed or changed the key after this transaction's snapshot was taken."),
+				 errhint("Retry the transaction: the retry replays the stored result.")));
+}
+
+/*
+ * api_check_holder makes sure the caller holds the in_progress row: it was
+ * written by this transaction, or the caller gives the lease's token.
+ */
+static void
+api_check_holder(const KeyId *id, const KeyRow *row, pg_uuid_t *token,
+				 const char *funcname)
+{
+	bool		has_token = !row->nulls[Anum_keys_lease_token - 1];
+
+	if (token != NULL)
+	{
+		if (!has_token ||
+			memcmp(token->data,
+				   DatumGetUUIDP(row->values[Anum_keys_lease_token - 1])->data,
+				   UUID_LEN) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_IDEM_LEASE_LOST),
+					 errmsg("lease token does not hold idempotency key \"%s\"",
+							key_cstring(id)),
+					 has_token ?
+					 errdetail("The lease was taken over by another claimer, or the token is not this key's.") :
+					 errdetail("The key is not held under a lease."),
+					 errhint("Claim the key again; a recovered claim returns a new token.")));
+		return;
+	}
+	if (row->own)
+		return;
+	if (row_has_lease(row))
+		ereport(ERROR,
+				(errcode(ERRCODE_IDEM_LEASE_LOST),
+				 errmsg("idempotency key \"%s\" is held under a lease", key_cstring(id)),
+				 errdetail("%s from a later transaction than the claim must pass the lease token that claim() returned.",
+						   funcname)));
+	ereport(ERROR,
+			(errcode(ERRCODE_IDEM_NOT_CLAIMED),
+			 errmsg("idempotency key \"%s\" is not claimed by this transaction",
+					key_cstring(id)),
+			 errhint("Call idempotency.claim() first.")));
+}
+
+/*
+ * api_fetch_held locks the key and reads its in_progress row for complete,
+ * release or checkpoint; an absent or completed key is an error.
+ */
+static void
+api_fetch_held(KeyStore *ks, const KeyId *id, TimestampTz now, KeyRow *row,
+			   const char *funcname)
+{
+	(void) idem_lock_key(id, IDEM_WAIT_LOCK_TIMEOUT);
+	if (!ks_fetch(ks, id, KS_LATEST, false, row) || row_absent(row, now))
+		ereport(ERROR,
+				(errcode(ERRCODE_IDEM_NOT_CLAIMED),
+				 errmsg("idempotency key \"%s\" is not claimed", key_cstring(id)),
+				 errdetail("There is no claim on the key, or it expired."),
+				 errhint("Call idempotency.claim() before %s.", funcname)));
+	if (row_state_is(row, "completed"))
+		ereport(ERROR,
+				(errcode(ERRCODE_IDEM_ALREADY_COMPLETED),
+				 errmsg("idempotency key \"%s\" is already completed", key_cstring(id)),
+				 errhint("A completed key's result is final; claim() replays it.")));
+}
+
+static void
+api_raise_vanished(const KeyId *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_IDEM_NOT_CLAIMED),
+			 errmsg("idempotency key \"%s\" expired and was deleted meanwhile",
+					key_cstring(id))));
+}
+
+/* ---------- claim ---------- */
+
+/*
+ * idem_claim_internal claims req->id as described in docs/reference.md and
+ * returns the outcome; *row is the key's row (for in_progress held by an
+ * uncommitted transaction, only its identity).
+ */
+ClaimOutcome
+idem_claim_internal(const ClaimRequest *req, KeyRow *row)
+{
+	const KeyId *id = &req->id;
+	KeyStore	ks;
+	TimestampTz now = GetCurrentTimestamp();
+	ClaimOutcome outcome;
+
+	idem_check_writable("claim()");
+	ks_open(&ks);
+
+	/* A completed row never changes: replay it without taking the lock. */
+	if (ks_fetch(&ks, id, KS_LATEST, true, row) && !row_absent(row, now) &&
+		row_state_is(row, "completed"))
+	{
+		api_check_snapshot(id, row);
+		api_check_fingerprint(id, row, req->fingerprint);
+		ks_close(&ks);
+		return CLAIM_COMPLETED;
+	}
+
+	if (!idem_lock_key(id, req->wait_ms))
+	{
+		/*
+		 * Another transaction holds the key.  A committed lease row is
+		 * reported as it is; an uncommitted claim only by identity, though
+		 * its fingerprint is still checked.
+		 */
+		if (row->found && !row_absent(row, now) && row_state_is(row, "in_progress"))
+			api_check_fingerprint(id, row, req->fingerprint);
+		else
+		{
+			KeyRow		dirty;
+
+			if (ks_fetch(&ks, id, KS_DIRTY, false, &dirty))
+				api_check_fingerprint(id, &dirty, req->fingerprint);
+			row_init_busy(row, id);
+		}
+		ks_close(&ks);
+		return CLAIM_IN_PROGRESS;
+	}
+
+	for (;;)
+	{
+		bool		found = ks_fetch(&ks, id, KS_LATEST, true, row);
+
+		if (!found || row_absent(row, now))
+		{
+			/* an expired row makes way for the new one (purge may beat us) */
+			if (found)
+				(void) ks_delete(&ks, row);
+			row_init_claim(row, req, now);
+			ks_insert(&ks, row);
+			outcome = CLAIM_CLAIMED;
+			break;
+		}
+
+		if (row_state_is(row, "completed"))
+		{
+			api_check_snapshot(id, row);
+			api_check_fingerprint(id, row, req->fingerprint);
+			outcome = CLAIM_COMPLETED;
+			break;
+		}
+
+		/* in_progress */
+		api_check_fingerprint(id, row, req->fingerprint);
+		if (row->own)
+		{
+			outcome = CLAIM_CLAIMED;	/* claimed earlier in this transaction */
+			break;
+		}
+		if (row_lease_live(row, now) && row_holder_alive(row))
+		{
+			outcome = CLAIM_IN_PROGRESS;
+			break;
+		}
+
+		/* The holder's lease ran out or its session is gone: take over. */
+		api_check_snapshot(id, row);
+		if (row->nulls[Anum_keys_fingerprint - 1] && req->fingerprint)
+		{
+			row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
+			row->nulls[Anum_keys_fingerprint - 1] = false;
+		}
+		if (req->lease_us > 0)
+			row_set_lease(row, req->lease_us, now);
+		else
+			row_clear_lease(row);
+		if (ks_update(&ks, row) == TM_Deleted)
+			continue;			/* expired and purged meanwhile: look again */
+		outcome = CLAIM_RECOVERED;
+		break;
+	}
+
+	if ((outcome == CLAIM_CLAIMED || outcome == CLAIM_RECOVERED) && req->lease_us <= 0)
+		idem_xact_remember_claim(id);
+	ks_close(&ks);
+	return outcome;
+}
+
+/* ---------- complete ---------- */
+
+/*
+ * idem_complete_internal stores the result of the caller's claim on id and
+ * leaves the completed row in *row.
+ */
+void
+idem_complete_internal(const KeyId *id, Datum response, bool response_null,
+					   Datum code, bool code_null, pg_uuid_t *token, KeyRow *row)
+{
+	KeyStore	ks;
+	TimestampTz now = GetCurrentTimestamp();
+
+	idem_check_writable("complete()");
+	if (!response_null)
+		idem_check_response_size(response);
+
+	ks_open(&ks);
+	api_fetch_held(&ks, id, now, row, "complete()");
+	api_check_holder(id, row, token, "complete()");
+
+	row->values[Anum_keys_state - 1] = CStringGetTextDatum("completed");
+	row->values[Anum_keys_response - 1] = response;
+	row->nulls[Anum_keys_response - 1] = response_null;
+	row->values[Anum_keys_response_code - 1] = code;
+	row->nulls[Anum_keys_response_code - 1] = code_null;
+	row->values[Anum_keys_completed_at - 1] = TimestampTzGetDatum(now);
+	row->nulls[Anum_keys_completed_at - 1] = false;
+	row->nulls[Anum_keys_lease_holder_pid - 1] = true;
+	row->nulls[Anum_keys_lease_expires_at - 1] = true;
+	if (ks_update(&ks, row) == TM_Deleted)
+		api_raise_vanished(id);
+	ks_close(&ks);
+}
+
+/* ---------- results ---------- */
+
+/* The function's result row descriptor, cached for the call site. */
+static TupleDesc
+api_result_desc(FunctionCallInfo fcinfo, int expected_natts)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		TupleDesc	td;
+		MemoryContext old;
+
+		if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		if (td->natts != expected_natts)
+			elog(ERROR, "result row type has %d columns, expected %d",
+				 td->natts, expected_natts);
+		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		td = CreateTupleDescCopy(td);
+		fcinfo->flinfo->fn_extra = BlessTupleDesc(td);
+		MemoryContextSwitchTo(old);
+	}
+	return (TupleDesc) fcinfo->flinfo->fn_extra;
+}
+
+/* A row of idempotency.idempotency_keys as a composite Datum. */
+static Datum
+api_row_datum(FunctionCallInfo fcinfo, const KeyRow *row)
+{
+	TupleDesc	td = api_result_desc(fcinfo, Natts_keys);
+
+	return HeapTupleGetDatum(heap_form_tuple(td, (Datum *) row->values,
+											 (bool *) row->nulls));
+}
+
+/* An idempotency.claim_result: the outcome, then the key's row. */
+static Datum
+api_claim_datum(FunctionCallInfo fcinfo, ClaimOutcome outcome, const KeyRow *row)
+{
+	TupleDesc	td = api_result_desc(fcinfo, Natts_keys + 1);
+	Datum		values[Natts_keys + 1];
+	bool		nulls[Natts_keys + 1];
+
+	values[0] = CStringGetTextDatum(outcome_names[outcome]);
+	nulls[0] = false;
+	memcpy(values + 1, row->values, sizeof(row->values));
+	memcpy(nulls + 1, row->nulls, sizeof(row->nulls));
+	return HeapTupleGetDatum(heap_form_tuple(td, values, nulls));
+}
+
+/* ---------- SQL-callable functions ---------- */
+
+/*
+ * claim(key, scope, fingerprint, wait, lease, ttl) -> claim_result
+ */
+static Datum
+api_claim(FunctionCallInfo fcinfo, bool is_uuid)
+{
+	ClaimRequest req;
+	KeyRow		row;
+	ClaimOutcome outcome;
+
+	req.id.owner = GetUserId();
+	req.id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	req.id.scope = idem_scope_from_arg(fcinfo, 1);
+	req.fingerprint = api_optional_text_arg(fcinfo, 2, "fingerprint",
+											IDEM_MAX_FINGERPRINT_LEN);
+	req.wait_ms = PG_ARGISNULL(3) ? IDEM_WAIT_LOCK_TIMEOUT :
+		idem_interval_arg_usecs(fcinfo, 3, "wait", true, IDEM_MAX_WAIT_SECS) / 1000;
+	req.lease_us = PG_ARGISNULL(4) ? -1 :
+		idem_interval_arg_usecs(fcinfo, 4, "lease", false, IDEM_MAX_LEASE_SECS);
+	req.ttl_us = PG_ARGISNULL(5) ? (int64) idem_default_ttl * USECS_PER_SEC :
+		idem_interval_arg_usecs(fcinfo, 5, "ttl", false, IDEM_MAX_TTL_SECS);
+
+	outcome = idem_claim_internal(&req, &row);
+	PG_RETURN_DATUM(api_claim_datum(fcinfo, outcome, &row));
+}
+
+Datum
+idempotency_claim(PG_FUNCTION_ARGS)
+{
+	return api_claim(fcinfo, false);
+}
+
+Datum
+idempotency_claim_uuid(PG_FUNCTION_ARGS)
+{
+	return api_claim(fcinfo, true);
+}
+
+/*
+ * complete(key, response, response_code, scope, token) -> idempotency_keys
+ */
+static Datum
+api_complete(FunctionCallInfo fcinfo, bool is_uuid)
+{
+	KeyId		id;
+	KeyRow		row;
+
+	id.owner = GetUserId();
+	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	id.scope = idem_scope_from_arg(fcinfo, 3);
+	idem_complete_internal(&id,
+						   PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
+						   PG_ARGISNULL(1),
+						   PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
+						   PG_ARGISNULL(2),
+						   api_token_arg(fcinfo, 4), &row);
+	PG_RETURN_DATUM(api_row_datum(fcinfo, &row));
+}
+
+Datum
+idempotency_complete(PG_FUNCTION_ARGS)
+{
+	return api_complete(fcinfo, false);
+}
+
+Datum
+idempotency_complete_uuid(PG_FUNCTION_ARGS)
+{
+	return api_complete(fcinfo, true);
+}
+
+/*
+ * release(key, scope, token): gives up the caller's claim; the key's row
+ * is deleted and the next claim starts afresh.
+ */
+static Datum
+api_release(FunctionCallInfo fcinfo, bool is_uuid)
+{
+	KeyId		id;
+	KeyRow		row;
+	KeyStore	ks;
+	TimestampTz now = GetCurrentTimestamp();
+
+	id.owner = GetUserId();
+	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	id.scope = idem_scope_from_arg(fcinfo, 1);
+	idem_check_writable("release()");
+
+	ks_open(&ks);
+	api_fetch_held(&ks, &id, now, &row, "release()");
+	api_check_holder(&id, &row, api_token_arg(fcinfo, 2), "release()");
+	if (ks_delete(&ks, &row) != TM_Ok)
+		api_raise_vanished(&id);
+	ks_close(&ks);
+	PG_RETURN_VOID();
+}
+
+Datum
+idempotency_release(PG_FUNCTION_ARGS)
+{
+	return api_release(fcinfo, false);
+}
+
+Datum
+idempotency_release_uuid(PG_FUNCTION_ARGS)
+{
+	return api_release(fcinfo, true);
+}
+
+/*
+ * checkpoint(key, recovery_point, scope, token, lease) -> idempotency_keys:
+ * records progress of a lease claim and renews its lease (by lease, or by
+ * the lease's own length), making this session its holder.
+ */
+static Datum
+api_checkpoint(FunctionCallInfo fcinfo, bool is_uuid)
+{
+	KeyId		id;
+	KeyRow		row;
+	KeyStore	ks;
+	TimestampTz now = GetCurrentTimestamp();
+	text	   *point;
+	int64		lease_us;
+
+	id.owner = GetUserId();
+	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("recovery point must not be null")));
+	point = api_optional_text_arg(fcinfo, 1, "recovery point",
+								  IDEM_MAX_RECOVERY_POINT_LEN);
+	id.scope = idem_scope_from_arg(fcinfo, 2);
+	lease_us = PG_ARGISNULL(4) ? -1 :
+		idem_interval_arg_usecs(fcinfo, 4, "lease", false, IDEM_MAX_LEASE_SECS);
+	idem_check_writable("checkpoint()");
+
+	ks_open(&ks);
+	api_fetch_held(&ks, &id, now, &row, "checkpoint()");
+	api_check_holder(&id, &row, api_token_arg(fcinfo, 3), "checkpoint()");
+	if (!row_has_lease(&row))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("idempotency key \"%s\" is not claimed with a lease", key_cstring(&id)),
+				 errdetail("Recovery points belong to lease claims, which span transactions."),
+				 errhint("Pass lease => to claim().")));
+
+	if (lease_us < 0)
+	{
+		Interval   *iv = DatumGetIntervalP(row.values[Anum_keys_lease_interval - 1]);
+
+		lease_us = iv->time + (int64) iv->day * USECS_PER_DAY +
+			(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+	}
+	else
+	{
+		Interval   *iv = palloc0(sizeof(Interval));
+
+		iv->time = lease_us;
+		row.values[Anum_keys_lease_interval - 1] = IntervalPGetDatum(iv);
+	}
+	row.values[Anum_keys_recovery_point - 1] = PointerGetDatum(point);
+	row.nulls[Anum_keys_recovery_point - 1] = false;
+	row.values[Anum_keys_lease_expires_at - 1] = ts_plus_usecs(now, lease_us);
+	row.values[Anum_keys_lease_holder_pid - 1] = Int32GetDatum(MyProcPid);
+	row.nulls[Anum_keys_lease_holder_pid - 1] = false;
+	if (ks_update(&ks, &row) == TM_Deleted)
+		api_raise_vanished(&id);
+	ks_close(&ks);
+	PG_RETURN_DATUM(api_row_datum(fcinfo, &row));
+}
+
+Datum
+idempotency_checkpoint(PG_FUNCTION_ARGS)
+{
+	return api_checkpoint(fcinfo, false);
+}
+
+Datum
+idempotency_checkpoint_uuid(PG_FUNCTION_ARGS)
+{
+	return api_checkpoint(fcinfo, true);
+}
+
+/*
+ * lookup(key, scope) -> idempotency_keys, or NULL: the key as the caller's
+ * snapshot sees it, without locking or waiting.  Works on a standby.
+ */
+static Datum
+api_lookup(FunctionCallInfo fcinfo, bool is_uuid)
+{
+	KeyId		id;
+	KeyRow		row;
+	KeyStore	ks;
+	bool		found;
+
+	id.owner = GetUserId();
+	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	id.scope = idem_scope_from_arg(fcinfo, 1);
+
+	ks_open_mode(&ks, AccessShareLock);
+	found = ks_fetch(&ks, &id, KS_ACTIVE, false, &row) &&
+		!row_absent(&row, GetCurrentTimestamp());
+	ks_close(&ks);
+	if (!found)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(api_row_datum(fcinfo, &row));
+}
+
+Datum
+idempotency_lookup(PG_FUNCTION_ARGS)
+{
+	return api_lookup(fcinfo, false);
+}
+
+Datum
+idempotency_lookup_uuid(PG_FUNCTION_ARGS)
+{
+	return api_lookup(fcinfo, true);
+}

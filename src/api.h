@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ * api.h
+ *	  The key API's internals, shared by the SQL-callable functions in api.c
+ *	  and by once() in once.c.
+ *-------------------------------------------------------------------------
+ */
+#ifndef IDEMPOTENCY_API_H
+#define IDEMPOTENCY_API_H
+
+#include "fmgr.h"
+#include "datatype/timestamp.h"
+#include "utils/uuid.h"
+
+#include "keystore.h"
+
+typedef enum ClaimOutcome
+{
+	CLAIM_CLAIMED,
+	CLAIM_COMPLETED,
+	CLAIM_IN_PROGRESS,
+	CLAIM_RECOVERED
+} ClaimOutcome;
+
+/* What a claim asks for; negative means "not given" */
+typedef struct ClaimRequest
+{
+	KeyId		id;
+	text	   *fingerprint;	/* NULL: none */
+	int64		wait_ms;		/* IDEM_WAIT_LOCK_TIMEOUT, 0, or a bound */
+	int64		lease_us;		/* < 0: no lease */
+	int64		ttl_us;			/* > 0 */
+} ClaimRequest;
+
+extern text *idem_key_from_arg(FunctionCallInfo fcinfo, int argno, bool is_uuid);
+extern text *idem_scope_from_arg(FunctionCallInfo fcinfo, int argno);
+extern int64 idem_interval_arg_usecs(FunctionCallInfo fcinfo, int argno,
+									 const char *argname, bool allow_zero,
+									 int64 max_secs);
+extern void idem_check_writable(const char *funcname);
+extern void idem_check_response_size(Datum response);
+
+extern ClaimOutcome idem_claim_internal(const ClaimRequest *req, KeyRow *row);
+extern void idem_complete_internal(const KeyId *id, Datum response, bool response_null,
+								   Datum code, bool code_null, pg_uuid_t *token,
+								   KeyRow *row);
+
+#endif							/* IDEMPOTENCY_API_H */

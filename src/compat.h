@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ * compat.h
+ *	  The one place where PostgreSQL 13 to 17 API differences are bridged.
+ *	  Every other file calls the idem_* spellings below and never tests
+ *	  PG_VERSION_NUM itself.
+ *-------------------------------------------------------------------------
+ */
+#ifndef IDEMPOTENCY_COMPAT_H
+#define IDEMPOTENCY_COMPAT_H
+
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "utils/guc.h"
+
+#if PG_VERSION_NUM < 130000
+#error "idempotency requires PostgreSQL 13 or later"
+#endif
+
+/* GUC prefix reservation (PostgreSQL 15 renamed and strengthened it) */
+#if PG_VERSION_NUM >= 150000
+#define idem_reserve_guc_prefix(p) MarkGUCPrefixReserved(p)
+#else
+#define idem_reserve_guc_prefix(p) EmitWarningsOnPlaceholders(p)
+#endif
+
+/* index_insert gained "indexUnchanged" in 14 */
+#if PG_VERSION_NUM >= 140000
+#define idem_index_insert(idx, v, n, tid, heap, uniq, info) \
+	index_insert((idx), (v), (n), (tid), (heap), (uniq), false, (info))
+#else
+#define idem_index_insert(idx, v, n, tid, heap, uniq, info) \
+	index_insert((idx), (v), (n), (tid), (heap), (uniq), (info))
+#endif
+
+/*
+ * heap_update reports whether new index entries are needed: through
+ * HeapTupleIsHeapOnly before 16, through TU_UpdateIndexes from 16 on.
+ * idem_heap_update returns the TM_Result and sets *need_index_insert.
+ */
+static inline TM_Result
+idem_heap_update(Relation rel, ItemPointer otid, HeapTuple newtup,
+				 CommandId cid, TM_FailureData *tmfd, bool *need_index_insert)
+{
+	LockTupleMode lockmode;
+	TM_Result	res;
+#if PG_VERSION_NUM >= 160000
+	TU_UpdateIndexes upd;
+
+	res = heap_update(rel, otid, newtup, cid, InvalidSnapshot, true,
+					  tmfd, &lockmode, &upd);
+	*need_index_insert = (res == TM_Ok && upd != TU_None);
+#else
+	res = heap_update(rel, otid, newtup, cid, InvalidSnapshot, true,
+					  tmfd, &lockmode);
+	*need_index_insert = (res == TM_Ok && !HeapTupleIsHeapOnly(newtup));
+#endif
+	return res;
+}
+
+#endif							/* IDEMPOTENCY_COMPAT_H */

@@ -1,0 +1,282 @@
+/*-------------------------------------------------------------------------
+ * keystore.c
+ *	  Reads and writes idempotency.idempotency_keys directly through the heap
+ *	  and its indexes, without the executor, SPI or privilege checks: the
+ *	  SQL-callable functions in api.c are the only gate, and they always act
+ *	  for the calling role as owner.
+ *
+ *	  Locking: relations are opened with the caller's lock mode
+ *	  (RowExclusiveLock to write, AccessShareLock to read).  Row versions are
+ *	  written with heap_update/heap_delete waiting for concurrent writers; the
+ *	  only concurrent writer the API admits is expiry (purge), so callers
+ *	  treat TM_Deleted as "the row expired and went away".  Every write is
+ *	  followed by CommandCounterIncrement so the next fetch sees it.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/nbtree.h"
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "executor/executor.h"
+#include "executor/tuptable.h"
+#include "nodes/execnodes.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/snapmgr.h"
+
+#include "compat.h"
+#include "keystore.h"
+
+static Oid	ks_cached_relid = InvalidOid;
+static bool ks_callback_registered = false;
+
+/* Forgets the cached table OID when the table (or the whole relcache) is invalidated. */
+static void
+ks_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == ks_cached_relid)
+		ks_cached_relid = InvalidOid;
+}
+
+/*
+ * ks_relid returns the OID of idempotency.idempotency_keys, or raises a
+ * clear error when the extension is not installed in this database.
+ */
+Oid
+ks_relid(void)
+{
+	if (!OidIsValid(ks_cached_relid))
+	{
+		Oid			nsp = get_namespace_oid("idempotency", true);
+		Oid			relid = InvalidOid;
+
+		if (OidIsValid(nsp))
+			relid = get_relname_relid("idempotency_keys", nsp);
+		if (!OidIsValid(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("extension \"idempotency\" is not installed in this database"),
+					 errhint("Run CREATE EXTENSION idempotency.")));
+		if (!ks_callback_registered)
+		{
+			CacheRegisterRelcacheCallback(ks_relcache_callback, (Datum) 0);
+			ks_callback_registered = true;
+		}
+		ks_cached_relid = relid;
+	}
+	return ks_cached_relid;
+}
+
+/*
+ * ks_open opens the key table and its primary key index with lockmode.
+ * ks_close closes both, keeping the locks until end of transaction.
+ */
+void
+ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
+{
+	Oid			pkoid;
+
+	ks->lockmode = lockmode;
+	ks->heap = table_open(ks_relid(), lockmode);
+	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
+		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
+			 RelationGetDescr(ks->heap)->natts, Natts_keys);
+	pkoid = RelationGetPrimaryKeyIndex(ks->heap);
+	if (!OidIsValid(pkoid))
+		elog(ERROR, "idempotency.idempotency_keys has no primary key");
+	ks->pkey = index_open(pkoid, lockmode);
+}
+
+void
+ks_close(KeyStore *ks)
+{
+	index_close(ks->pkey, NoLock);
+	table_close(ks->heap, NoLock);
+}
+
+/*
+ * ks_fetch finds the row of id as seen by the chosen snapshot and copies it
+ * into *row.  With check_xact_snapshot, under REPEATABLE READ or
+ * SERIALIZABLE, row->in_snapshot tells whether the transaction's own
+ * snapshot can see that version; otherwise it is true.  Returns row->found.
+ */
+bool
+ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
+		 bool check_xact_snapshot, KeyRow *row)
+{
+	ScanKeyData skey[3];
+	SnapshotData dirty;
+	Snapshot	snap;
+	bool		registered = false;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+
+	ScanKeyEntryInitialize(&skey[0], 0, 1, BTEqualStrategyNumber,
+						   InvalidOid, InvalidOid, F_OIDEQ,
+						   ObjectIdGetDatum(id->owner));
+	ScanKeyEntryInitialize(&skey[1], 0, 2, BTEqualStrategyNumber,
+						   InvalidOid, C_COLLATION_OID, F_TEXTEQ,
+						   PointerGetDatum(id->scope));
+	ScanKeyEntryInitialize(&skey[2], 0, 3, BTEqualStrategyNumber,
+						   InvalidOid, C_COLLATION_OID, F_TEXTEQ,
+						   PointerGetDatum(id->key));
+
+	switch (which)
+	{
+		case KS_LATEST:
+			snap = RegisterSnapshot(GetLatestSnapshot());
+			registered = true;
+			break;
+		case KS_ACTIVE:
+			snap = GetActiveSnapshot();
+			break;
+		case KS_DIRTY:
+		default:
+			InitDirtySnapshot(dirty);
+			snap = &dirty;
+			break;
+	}
+
+	scan = index_beginscan(ks->heap, ks->pkey, snap, 3, 0);
+	index_rescan(scan, skey, 3, NULL, 0);
+	slot = table_slot_create(ks->heap, NULL);
+
+	row->found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (row->found)
+	{
+		HeapTuple	tuple = ExecCopySlotHeapTuple(slot);
+		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+
+		heap_deform_tuple(tuple, RelationGetDescr(ks->heap),
+						  row->values, row->nulls);
+		row->tid = slot->tts_tid;
+		row->own = TransactionIdIsCurrentTransactionId(xmin);
+		row->in_snapshot = true;
+		if (check_xact_snapshot && !row->own && IsolationUsesXactSnapshot())
+			row->in_snapshot = table_tuple_satisfies_snapshot(ks->heap, slot,
+															  GetTransactionSnapshot());
+	}
+
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	if (registered)
+		UnregisterSnapshot(snap);
+	return row->found;
+}
+
+/* Inserts tuple's entries into every index of the key table. */
+static void
+ks_index_insert(KeyStore *ks, HeapTuple tuple)
+{
+	List	   *indexoids = RelationGetIndexList(ks->heap);
+	TupleTableSlot *slot;
+	ListCell   *lc;
+
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(ks->heap), &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(tuple, slot, false);
+
+	foreach(lc, indexoids)
+	{
+		Oid			ioid = lfirst_oid(lc);
+		Relation	idx;
+		IndexInfo  *ii;
+		Datum		values[INDEX_MAX_KEYS];
+		bool		isnull[INDEX_MAX_KEYS];
+
+		idx = (ioid == RelationGetRelid(ks->pkey)) ? ks->pkey :
+			index_open(ioid, RowExclusiveLock);
+		ii = BuildIndexInfo(idx);
+		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
+			elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
+				 RelationGetRelationName(idx));
+		if (ii->ii_ReadyForInserts)
+		{
+			FormIndexDatum(ii, slot, NULL, values, isnull);
+			idem_index_insert(idx, values, isnull, &tuple->t_self, ks->heap,
+							  idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+							  ii);
+		}
+		if (idx != ks->pkey)
+			index_close(idx, NoLock);
+	}
+
+	ExecDropSingleTupleTableSlot(slot);
+	list_free(indexoids);
+}
+
+/* ks_insert writes row->values as a new row; row->tid is set. */
+void
+ks_insert(KeyStore *ks, KeyRow *row)
+{
+	HeapTuple	tuple = heap_form_tuple(RelationGetDescr(ks->heap),
+										row->values, row->nulls);
+
+	simple_heap_insert(ks->heap, tuple);
+	ks_index_insert(ks, tuple);
+	row->tid = tuple->t_self;
+	row->found = true;
+	row->own = true;
+	row->in_snapshot = true;
+	CommandCounterIncrement();
+}
+
+/*
+ * ks_update replaces the row at row->tid with row->values.  Returns TM_Ok,
+ * or TM_Deleted when the row went away meanwhile (expiry); any other
+ * outcome means a write the API does not admit and raises an error.
+ */
+TM_Result
+ks_update(KeyStore *ks, KeyRow *row)
+{
+	HeapTuple	tuple = heap_form_tuple(RelationGetDescr(ks->heap),
+										row->values, row->nulls);
+	TM_FailureData tmfd;
+	bool		need_index;
+	TM_Result	res;
+
+	res = idem_heap_update(ks->heap, &row->tid, tuple,
+						   GetCurrentCommandId(true), &tmfd, &need_index);
+	if (res == TM_Ok)
+	{
+		if (need_index)
+			ks_index_insert(ks, tuple);
+		row->tid = tuple->t_self;
+		row->own = true;
+	}
+	else if (res != TM_Deleted)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not update idempotency key: it was changed concurrently")));
+	CommandCounterIncrement();
+	return res;
+}
+
+/* ks_delete deletes the row at row->tid; TM_Deleted if it was gone already. */
+TM_Result
+ks_delete(KeyStore *ks, KeyRow *row)
+{
+	TM_FailureData tmfd;
+	TM_Result	res;
+
+	res = heap_delete(ks->heap, &row->tid, GetCurrentCommandId(true),
+					  InvalidSnapshot, true, &tmfd, false);
+	if (res != TM_Ok && res != TM_Deleted)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not delete idempotency key: it was changed concurrently")));
+	row->found = false;
+	CommandCounterIncrement();
+	return res;
+}

@@ -1,0 +1,94 @@
+/*-------------------------------------------------------------------------
+ * keystore.h
+ *	  Direct access to idempotency.idempotency_keys through its primary key.
+ *
+ *	  Callers serialise writers of one key with the key's advisory lock
+ *	  (locks.c); the key store itself takes only the relation locks that any
+ *	  INSERT/UPDATE/DELETE would take (RowExclusiveLock).
+ *-------------------------------------------------------------------------
+ */
+#ifndef IDEMPOTENCY_KEYSTORE_H
+#define IDEMPOTENCY_KEYSTORE_H
+
+#include "postgres.h"
+
+#include "access/tableam.h"
+#include "catalog/pg_collation.h"
+#include "utils/fmgrprotos.h"
+#include "storage/itemptr.h"
+#include "storage/lockdefs.h"
+#include "utils/rel.h"
+#include "utils/snapshot.h"
+
+/* Column numbers of idempotency.idempotency_keys (src/sql/00_core.sql) */
+#define Anum_keys_owner				1
+#define Anum_keys_scope				2
+#define Anum_keys_key				3
+#define Anum_keys_state				4
+#define Anum_keys_fingerprint		5
+#define Anum_keys_response			6
+#define Anum_keys_response_code		7
+#define Anum_keys_recovery_point	8
+#define Anum_keys_lease_token		9
+#define Anum_keys_lease_holder_pid	10
+#define Anum_keys_lease_interval	11
+#define Anum_keys_lease_expires_at	12
+#define Anum_keys_created_at		13
+#define Anum_keys_completed_at		14
+#define Anum_keys_expires_at		15
+#define Natts_keys					15
+
+/* Which rows a fetch sees */
+typedef enum KsSnapshot
+{
+	KS_LATEST,					/* everything committed now, plus our own work */
+	KS_ACTIVE,					/* the caller's active (statement) snapshot */
+	KS_DIRTY					/* also rows of transactions still in progress */
+} KsSnapshot;
+
+/* A key's identity */
+typedef struct KeyId
+{
+	Oid			owner;
+	text	   *scope;
+	text	   *key;
+} KeyId;
+
+/* One fetched row, copied out of the buffer */
+typedef struct KeyRow
+{
+	bool		found;
+	ItemPointerData tid;
+	bool		own;			/* last written by the current transaction */
+	bool		in_snapshot;	/* visible to the transaction snapshot */
+	Datum		values[Natts_keys];
+	bool		nulls[Natts_keys];
+} KeyRow;
+
+/* An open key store for the length of one call */
+typedef struct KeyStore
+{
+	Relation	heap;
+	Relation	pkey;
+	LOCKMODE	lockmode;
+} KeyStore;
+
+#define ks_open(ks) ks_open_mode((ks), RowExclusiveLock)
+extern void ks_open_mode(KeyStore *ks, LOCKMODE lockmode);
+extern void ks_close(KeyStore *ks);
+extern Oid	ks_relid(void);
+
+extern bool ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
+					 bool check_xact_snapshot, KeyRow *row);
+extern void ks_insert(KeyStore *ks, KeyRow *row);
+extern TM_Result ks_update(KeyStore *ks, KeyRow *row);
+extern TM_Result ks_delete(KeyStore *ks, KeyRow *row);
+
+/* Accessors on a row's values */
+#define KR_TEXT_EQ(row, anum, s) \
+	(!(row)->nulls[(anum) - 1] && \
+	 DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, \
+										  (row)->values[(anum) - 1], \
+										  PointerGetDatum(s))))
+
+#endif							/* IDEMPOTENCY_KEYSTORE_H */

@@ -1,0 +1,132 @@
+/*-------------------------------------------------------------------------
+ * locks.c
+ *	  The advisory lock that serialises every writer of one key.
+ *
+ *	  The lock tag is (database, 64-bit hash of owner/scope/key, lock class
+ *	  IDEM_LOCK_CLASS), held in ExclusiveLock mode until the end of the
+ *	  transaction.  Two keys whose hashes collide share a lock: that costs a
+ *	  wait, never correctness, since the key table's primary key decides
+ *	  which row a claim reads and writes.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "access/xact.h"
+#include "common/hashfn.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "idempotency.h"
+#include "locks.h"
+
+/* idem_key_hash hashes (owner, scope, key) to the 64 bits of the lock tag. */
+uint64
+idem_key_hash(const KeyId *id)
+{
+	uint64		h;
+
+	h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(id->scope),
+							VARSIZE_ANY_EXHDR(id->scope),
+							(uint64) id->owner);
+	h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(id->key),
+							VARSIZE_ANY_EXHDR(id->key), h);
+	return h;
+}
+
+static void
+lk_tag(LOCKTAG *tag, const KeyId *id)
+{
+	uint64		h = idem_key_hash(id);
+
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) (h >> 32), (uint32) h,
+						 IDEM_LOCK_CLASS);
+}
+
+/*
+ * Waits at most timeout_ms for the lock.  The wait runs in an internal
+ * subtransaction with lock_timeout lowered, so that deadlock detection and
+ * the lock queue's order are those of any lock wait; a lock timeout is
+ * caught and reported as "not acquired", every other error propagates.
+ * On success the lock passes to the enclosing transaction.
+ */
+static bool
+lk_acquire_within(const LOCKTAG *tag, int64 timeout_ms)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool acquired = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+
+	PG_TRY();
+	{
+		char		buf[32];
+		int			nestlevel = NewGUCNestLevel();
+
+		snprintf(buf, sizeof(buf), "%lld", (long long) timeout_ms);
+		(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) LockAcquire(tag, ExclusiveLock, false, false);
+		AtEOXact_GUC(false, nestlevel);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		acquired = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+
+	return acquired;
+}
+
+/*
+ * idem_lock_key takes the key's lock for the rest of the transaction.
+ * wait_ms: IDEM_WAIT_LOCK_TIMEOUT waits as long as lock_timeout allows (a
+ * timeout raises 55P03 as any lock wait would); IDEM_WAIT_NEVER only tries;
+ * a positive value waits at most that long (or lock_timeout, if shorter).
+ * Returns whether the lock is held.  Deadlocks raise 40P01.
+ */
+bool
+idem_lock_key(const KeyId *id, int64 wait_ms)
+{
+	LOCKTAG		tag;
+
+	lk_tag(&tag, id);
+
+	if (wait_ms == IDEM_WAIT_LOCK_TIMEOUT)
+	{
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+		return true;
+	}
+
+	/* Uncontended or already ours: no subtransaction needed. */
+	if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
+		return true;
+	if (wait_ms == IDEM_WAIT_NEVER)
+		return false;
+
+	if (LockTimeout > 0 && LockTimeout < wait_ms)
+		wait_ms = LockTimeout;
+	return lk_acquire_within(&tag, wait_ms);
+}

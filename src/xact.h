@@ -1,0 +1,15 @@
+/*-------------------------------------------------------------------------
+ * xact.h
+ *	  The end-of-transaction rule: a transaction that claimed a key without
+ *	  a lease must complete or release it before it commits or prepares.
+ *-------------------------------------------------------------------------
+ */
+#ifndef IDEMPOTENCY_XACT_H
+#define IDEMPOTENCY_XACT_H
+
+#include "keystore.h"
+
+extern void idem_xact_init(void);
+extern void idem_xact_remember_claim(const KeyId *id);
+
+#endif							/* IDEMPOTENCY_XACT_H */
