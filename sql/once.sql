@@ -1,0 +1,131 @@
+-- once(): each statement kind, replay, the fingerprint, every refusal.
+CREATE EXTENSION IF NOT EXISTS idempotency;
+\set SHOW_CONTEXT never
+CREATE OR REPLACE FUNCTION try(sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE sql;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+CREATE TABLE posts (
+    id uuid PRIMARY KEY,
+    user_id int NOT NULL,
+    content text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT '2026-01-01 00:00:00+00'
+);
+
+-- INSERT ... RETURNING runs once; the retry replays the same rows.
+SELECT idempotency.once('8f0c1a4e-0000-4000-8000-000000000001'::uuid,
+  'INSERT INTO posts (id, user_id, content) VALUES ($1, $2, $3) RETURNING id, created_at',
+  '8f0c1a4e-0000-4000-8000-000000000001'::uuid, 42, 'hello');
+SELECT idempotency.once('8f0c1a4e-0000-4000-8000-000000000001'::uuid,
+  'INSERT INTO posts (id, user_id, content) VALUES ($1, $2, $3) RETURNING id, created_at',
+  '8f0c1a4e-0000-4000-8000-000000000001'::uuid, 42, 'hello');
+SELECT count(*) FROM posts;
+-- typed values back
+SELECT * FROM jsonb_to_recordset(idempotency.once('8f0c1a4e-0000-4000-8000-000000000001'::uuid,
+  'INSERT INTO posts (id, user_id, content) VALUES ($1, $2, $3) RETURNING id, created_at',
+  '8f0c1a4e-0000-4000-8000-000000000001'::uuid, 42, 'hello')) AS t(id uuid, created_at timestamptz);
+
+-- The same key with another statement or other values is a mismatch (IK001).
+SELECT try($$SELECT idempotency.once('8f0c1a4e-0000-4000-8000-000000000001'::uuid,
+  'INSERT INTO posts (id, user_id, content) VALUES ($1, $2, $3) RETURNING id, created_at',
+  '8f0c1a4e-0000-4000-8000-000000000001'::uuid, 43, 'hello')$$);
+SELECT try($$SELECT idempotency.once('8f0c1a4e-0000-4000-8000-000000000001'::uuid,
+  'SELECT 1')$$);
+-- ... and the type of a parameter counts too
+SELECT idempotency.once('types-1', 'SELECT $1 AS v', 1);
+SELECT try($$SELECT idempotency.once('types-1', 'SELECT $1 AS v', 1::bigint)$$);
+SELECT try($$SELECT idempotency.once('types-1', 'SELECT $1 AS v', NULL::int)$$);
+
+-- An explicit fingerprint overrides the derived one.
+SELECT idempotency.once_with('fp-1', '', NULL, 'request-42', 'SELECT $1::int AS n', 1);
+SELECT idempotency.once_with('fp-1', '', NULL, 'request-42', 'SELECT $1::int AS n', 2);
+SELECT try($$SELECT idempotency.once_with('fp-1', '', NULL, 'request-43', 'SELECT 1')$$);
+SELECT fingerprint FROM idempotency.lookup('fp-1');
+
+-- UPDATE and DELETE ... RETURNING, a plain SELECT, a data-modifying CTE.
+SELECT idempotency.once('upd-1', 'UPDATE posts SET content = $1 WHERE user_id = $2 RETURNING content', 'edited', 42);
+SELECT idempotency.once('upd-1', 'UPDATE posts SET content = $1 WHERE user_id = $2 RETURNING content', 'edited', 42);
+SELECT idempotency.once('sel-1', 'SELECT user_id, content FROM posts ORDER BY id');
+SELECT idempotency.once('cte-1',
+  'WITH ins AS (INSERT INTO posts (id, user_id, content) VALUES ($1, 7, $2) RETURNING user_id)
+   SELECT count(*) AS inserted, min(user_id) AS user_id FROM ins',
+  '8f0c1a4e-0000-4000-8000-000000000002'::uuid, 'from a cte');
+SELECT idempotency.once('cte-1',
+  'WITH ins AS (INSERT INTO posts (id, user_id, content) VALUES ($1, 7, $2) RETURNING user_id)
+   SELECT count(*) AS inserted, min(user_id) AS user_id FROM ins',
+  '8f0c1a4e-0000-4000-8000-000000000002'::uuid, 'from a cte');
+SELECT idempotency.once('del-1', 'DELETE FROM posts WHERE user_id = $1 RETURNING content', 7);
+SELECT idempotency.once('del-1', 'DELETE FROM posts WHERE user_id = $1 RETURNING content', 7);
+SELECT count(*) FROM posts;
+-- MERGE (no RETURNING in this release): runs once, stores an empty array
+SELECT idempotency.once('merge-1',
+  'MERGE INTO posts p USING (SELECT $1::uuid AS id) s ON p.id = s.id
+   WHEN NOT MATCHED THEN INSERT (id, user_id, content) VALUES (s.id, 9, ''merged'')',
+  '8f0c1a4e-0000-4000-8000-000000000003'::uuid);
+SELECT count(*) FROM posts WHERE user_id = 9;
+
+-- No rows: an empty array, stored and replayed.
+SELECT idempotency.once('none-1', 'INSERT INTO posts (id, user_id, content) VALUES ($1, 1, $2) ON CONFLICT DO NOTHING',
+  '8f0c1a4e-0000-4000-8000-000000000001'::uuid, 'dup');
+SELECT response FROM idempotency.lookup('none-1');
+
+-- Parameter forms: none, untyped literals (text), NULLs, VARIADIC arrays.
+SELECT idempotency.once('p-0', 'SELECT 1 AS one');
+SELECT idempotency.once('p-1', 'SELECT $1 AS t, pg_typeof($1)::text AS type', 'literal');
+SELECT idempotency.once('p-2', 'SELECT $1::int IS NULL AS is_null', NULL::int);
+SELECT idempotency.once('p-3', 'SELECT $1 + $2 AS sum', VARIADIC ARRAY[2, 3]);
+SELECT idempotency.once('p-4', 'SELECT $1::jsonb -> ''a'' AS a, $2::bool AS b, $3::numeric AS n',
+  '{"a": [1, 2]}'::jsonb, true, 1.5);
+
+-- once_with: scope and ttl.
+SELECT idempotency.once_with('w-1', 'jobs', '1 hour', NULL, 'SELECT $1::text AS job', 'nightly');
+SELECT scope, expires_at - created_at AS ttl FROM idempotency.lookup('w-1', 'jobs');
+SELECT idempotency.lookup('w-1') IS NULL AS other_scope_absent;
+
+-- A rollback or an error inside the statement stores nothing: the retry runs it.
+BEGIN;
+SELECT idempotency.once('rb-1', 'INSERT INTO posts (id, user_id, content) VALUES ($1, 5, $2) RETURNING content',
+  '8f0c1a4e-0000-4000-8000-000000000005'::uuid, 'rolled back');
+ROLLBACK;
+SELECT idempotency.lookup('rb-1') IS NULL AS absent;
+SELECT try($$SELECT idempotency.once('err-1', 'INSERT INTO posts (id, user_id, content) VALUES ($1, NULL, $2)',
+  '8f0c1a4e-0000-4000-8000-000000000006'::uuid, 'x')$$);
+SELECT idempotency.lookup('err-1') IS NULL AS absent;
+SELECT idempotency.once('rb-1', 'INSERT INTO posts (id, user_id, content) VALUES ($1, 5, $2) RETURNING content',
+  '8f0c1a4e-0000-4000-8000-000000000005'::uuid, 'rolled back');
+
+-- Refusals: several statements, transaction control, utility statements,
+-- SELECT INTO, results over the size limit (nothing stored), NULLs.
+SELECT try($$SELECT idempotency.once('r-1', 'SELECT 1; SELECT 2')$$);
+SELECT try($$SELECT idempotency.once('r-2', 'COMMIT')$$);
+SELECT try($$SELECT idempotency.once('r-3', 'CREATE TABLE t (a int)')$$);
+SELECT try($$SELECT idempotency.once('r-4', 'SELECT 1 INTO TEMP t2')$$);
+SELECT try($$SELECT idempotency.once('r-5', 'SELEKT 1')$$);
+SELECT try($$SELECT idempotency.once('r-6', NULL)$$);
+SELECT try($$SELECT idempotency.once(NULL::text, 'SELECT 1')$$);
+SELECT try($$SELECT idempotency.once('r-7', 'SELECT $2')$$);
+SET idempotency.max_response_size = '1kB';
+SELECT try($$SELECT idempotency.once('r-8', 'SELECT repeat(''x'', 2000) AS big')$$);
+RESET idempotency.max_response_size;
+SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'r-%';
+
+-- Row-level security: the statement runs with the caller's privileges.
+CREATE ROLE regress_once_alice;
+CREATE TABLE notes (owner name NOT NULL DEFAULT current_user, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_notes ON notes USING (owner = current_user);
+GRANT SELECT, INSERT ON notes TO regress_once_alice;
+INSERT INTO notes (owner, body) VALUES ('someone_else', 'hidden');
+SET ROLE regress_once_alice;
+SELECT idempotency.once('rls-1', 'INSERT INTO notes (body) VALUES ($1) RETURNING owner, body', 'mine');
+SELECT idempotency.once('rls-2', 'SELECT owner, body FROM notes ORDER BY body');
+SELECT try($$SELECT idempotency.once('rls-3', 'UPDATE posts SET content = ''x''')$$);
+RESET ROLE;
+SELECT owner::text, key FROM idempotency.idempotency_keys WHERE key LIKE 'rls-%' ORDER BY key;
+DROP TABLE notes;
+DELETE FROM idempotency.idempotency_keys WHERE owner = 'regress_once_alice'::regrole;
+DROP ROLE regress_once_alice;
