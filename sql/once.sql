@@ -113,6 +113,13 @@ SELECT try($$SELECT idempotency.once('r-8', 'SELECT repeat(''x'', 2000) AS big')
 RESET idempotency.max_response_size;
 SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'r-%';
 
+-- Plans are kept per backend and follow DDL: a new column shows in the next run.
+SELECT idempotency.once('ddl-1', 'SELECT * FROM posts WHERE user_id = $1', 5);
+ALTER TABLE posts ADD COLUMN extra int NOT NULL DEFAULT 0;
+SELECT idempotency.once('ddl-2', 'SELECT * FROM posts WHERE user_id = $1', 5);
+ALTER TABLE posts DROP COLUMN extra;
+SELECT try($$SELECT idempotency.once('many', 'SELECT 1', VARIADIC array_fill(1, ARRAY[101]))$$);
+
 -- Row-level security: the statement runs with the caller's privileges.
 CREATE ROLE regress_once_alice;
 CREATE TABLE notes (owner name NOT NULL DEFAULT current_user, body text);

@@ -11,12 +11,19 @@
  *	  function's variadic "any" arguments; it is never built from strings.
  *	  Its fingerprint is a SHA-256 over the statement text and every
  *	  parameter's type and value, unless the caller gives one.
+ *
+ *	  Plans are prepared once per backend for each (statement, parameter
+ *	  types) and kept (SPI_keepplan) in a small backend-local cache; the plan
+ *	  cache revalidates them after DDL, search_path or role changes, and the
+ *	  executor checks privileges at every run.  The cache is a pure
+ *	  performance aid: it holds no session state a pooler could break.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -26,9 +33,11 @@
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "api.h"
 #include "idempotency.h"
@@ -47,6 +56,20 @@ typedef struct OnceParams
 	Datum	   *values;
 	char	   *nulls;			/* ' ' or 'n', as SPI wants */
 } OnceParams;
+
+/* A kept plan for one (statement, parameter types) */
+typedef struct OncePlan
+{
+	uint64		hash;			/* hash key: statement and parameter types */
+	char	   *sql;			/* in TopMemoryContext, to tell collisions */
+	int			nargs;
+	Oid			types[FUNC_MAX_ARGS];
+	SPIPlanPtr	plan;
+} OncePlan;
+
+#define ONCE_PLAN_CACHE_SIZE 256
+
+static HTAB *once_plans = NULL;
 
 /*
  * Collects the variadic "any" arguments from argno on.  An explicit
@@ -77,6 +100,10 @@ once_collect_params(FunctionCallInfo fcinfo, int argno, OnceParams *p)
 		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
 		deconstruct_array(arr, elemtype, elmlen, elmbyval, elmalign,
 						  &p->values, &elemnulls, &p->nargs);
+		if (p->nargs > FUNC_MAX_ARGS)
+			ereport(ERROR,
+					(errcode(ERRCODE_TOO_MANY_ARGUMENTS),
+					 errmsg("once() takes at most %d statement parameters", FUNC_MAX_ARGS)));
 		p->types = palloc(sizeof(Oid) * Max(p->nargs, 1));
 		p->nulls = palloc(sizeof(char) * Max(p->nargs, 1));
 		for (i = 0; i < p->nargs; i++)
@@ -195,6 +222,80 @@ once_fingerprint(const char *sql, const OnceParams *p)
 															   PointerGetDatum(digest))) + 2);	/* skip "\x" */
 }
 
+/* Drops every kept plan (the cache is full). */
+static void
+once_plans_reset(void)
+{
+	HASH_SEQ_STATUS seq;
+	OncePlan   *entry;
+
+	hash_seq_init(&seq, once_plans);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		SPI_freeplan(entry->plan);
+		pfree(entry->sql);
+		(void) hash_search(once_plans, &entry->hash, HASH_REMOVE, NULL);
+	}
+}
+
+/*
+ * once_plan_for returns the kept plan of sql with p's parameter types,
+ * checking and preparing the statement on first use.  Called inside SPI.
+ */
+static SPIPlanPtr
+once_plan_for(const char *sql, const OnceParams *p)
+{
+	uint64		hash;
+	OncePlan   *entry;
+	bool		found;
+	SPIPlanPtr	plan;
+
+	if (once_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(OncePlan);
+		once_plans = hash_create("idempotency once() plans", ONCE_PLAN_CACHE_SIZE,
+								 &ctl, HASH_ELEM | HASH_BLOBS);
+	}
+
+	hash = hash_bytes_extended((const unsigned char *) sql, strlen(sql),
+							   (uint64) p->nargs);
+	if (p->nargs > 0)
+		hash = hash_bytes_extended((const unsigned char *) p->types,
+								   sizeof(Oid) * p->nargs, hash);
+
+	entry = hash_search(once_plans, &hash, HASH_FIND, NULL);
+	if (entry != NULL && entry->nargs == p->nargs &&
+		strcmp(entry->sql, sql) == 0 &&
+		memcmp(entry->types, p->types, sizeof(Oid) * p->nargs) == 0)
+		return entry->plan;
+
+	/* A miss: check, prepare and keep the statement. */
+	once_check_statement(sql);
+	plan = SPI_prepare(sql, p->nargs, p->types);
+	if (plan == NULL)
+		elog(ERROR, "once(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "once(): SPI_keepplan failed");
+
+	if (entry != NULL)
+	{
+		/* a hash collision: the newer statement takes the slot */
+		SPI_freeplan(entry->plan);
+		pfree(entry->sql);
+	}
+	else if (hash_get_num_entries(once_plans) >= ONCE_PLAN_CACHE_SIZE)
+		once_plans_reset();
+	entry = hash_search(once_plans, &hash, HASH_ENTER, &found);
+	entry->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	entry->nargs = p->nargs;
+	memcpy(entry->types, p->types, sizeof(Oid) * p->nargs);
+	entry->plan = plan;
+	return plan;
+}
+
 /*
  * Runs sql with p through SPI as the calling role and returns its result
  * rows as a jsonb array of objects (an empty array for no rows).
@@ -211,10 +312,9 @@ once_run(const char *sql, const OnceParams *p)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	rc = SPI_execute_with_args(sql, p->nargs, p->types, p->values, p->nulls,
-							   false, 0);
+	rc = SPI_execute_plan(once_plan_for(sql, p), p->values, p->nulls, false, 0);
 	if (rc < 0)
-		elog(ERROR, "once(): SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+		elog(ERROR, "once(): SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 
 	/* The json text is built in the caller's context: it outlives SPI. */
 	{
@@ -286,7 +386,6 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("statement must not be null")));
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(stmt_arg));
-	once_check_statement(sql);
 	once_collect_params(fcinfo, stmt_arg + 1, &params);
 
 	if (with_options && !PG_ARGISNULL(3))
