@@ -183,3 +183,15 @@ SELECT idempotency.release('cp-1');
 COMMIT;
 
 SELECT key, state FROM idempotency.idempotency_keys ORDER BY scope, key;
+
+-- Dropping the extension in the transaction that released its claim commits.
+CREATE TABLE keep_keys AS SELECT * FROM idempotency.idempotency_keys;
+BEGIN;
+SELECT outcome FROM idempotency.claim('drop-1');
+SELECT idempotency.release('drop-1');
+DROP EXTENSION idempotency;
+COMMIT;
+SELECT count(*) FROM pg_extension WHERE extname = 'idempotency';
+CREATE EXTENSION idempotency;
+INSERT INTO idempotency.idempotency_keys SELECT * FROM keep_keys;
+DROP TABLE keep_keys;

@@ -34,6 +34,13 @@
 	index_insert((idx), (v), (n), (tid), (heap), (uniq), (info))
 #endif
 
+/* RelationGetPrimaryKeyIndex gained "deferrable_ok" in 17 */
+#if PG_VERSION_NUM >= 170000
+#define idem_primary_key_index(rel) RelationGetPrimaryKeyIndex((rel), false)
+#else
+#define idem_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
+#endif
+
 /*
  * heap_update reports whether new index entries are needed: through
  * HeapTupleIsHeapOnly before 16, through TU_UpdateIndexes from 16 on.

@@ -51,32 +51,40 @@ ks_relcache_callback(Datum arg, Oid relid)
 }
 
 /*
- * ks_relid returns the OID of idempotency.idempotency_keys, or raises a
- * clear error when the extension is not installed in this database.
+ * ks_relid_if_exists returns the OID of idempotency.idempotency_keys, or
+ * InvalidOid when the extension is not installed in this database.
  */
 Oid
-ks_relid(void)
+ks_relid_if_exists(void)
 {
 	if (!OidIsValid(ks_cached_relid))
 	{
 		Oid			nsp = get_namespace_oid("idempotency", true);
-		Oid			relid = InvalidOid;
 
-		if (OidIsValid(nsp))
-			relid = get_relname_relid("idempotency_keys", nsp);
-		if (!OidIsValid(relid))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("extension \"idempotency\" is not installed in this database"),
-					 errhint("Run CREATE EXTENSION idempotency.")));
+		if (!OidIsValid(nsp))
+			return InvalidOid;
 		if (!ks_callback_registered)
 		{
 			CacheRegisterRelcacheCallback(ks_relcache_callback, (Datum) 0);
 			ks_callback_registered = true;
 		}
-		ks_cached_relid = relid;
+		ks_cached_relid = get_relname_relid("idempotency_keys", nsp);
 	}
 	return ks_cached_relid;
+}
+
+/* ks_relid is ks_relid_if_exists, raising a clear error for "not installed". */
+Oid
+ks_relid(void)
+{
+	Oid			relid = ks_relid_if_exists();
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"idempotency\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION idempotency.")));
+	return relid;
 }
 
 /*
@@ -93,7 +101,7 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
 			 RelationGetDescr(ks->heap)->natts, Natts_keys);
-	pkoid = RelationGetPrimaryKeyIndex(ks->heap);
+	pkoid = idem_primary_key_index(ks->heap);
 	if (!OidIsValid(pkoid))
 		elog(ERROR, "idempotency.idempotency_keys has no primary key");
 	ks->pkey = index_open(pkoid, lockmode);

@@ -77,6 +77,7 @@ typedef struct KeyStore
 extern void ks_open_mode(KeyStore *ks, LOCKMODE lockmode);
 extern void ks_close(KeyStore *ks);
 extern Oid	ks_relid(void);
+extern Oid	ks_relid_if_exists(void);
 
 extern bool ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 					 bool check_xact_snapshot, KeyRow *row);

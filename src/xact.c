@@ -44,6 +44,9 @@ xact_check_claims(bool prepare)
 	KeyStore	ks;
 	ListCell   *lc;
 
+	/* Dropped in this very transaction: its keys went with it. */
+	if (!OidIsValid(ks_relid_if_exists()))
+		return;
 	ks_open(&ks);
 	foreach(lc, xact_claims)
 	{
