@@ -1,6 +1,8 @@
 -- claim / complete / release / lookup: every outcome and error path of a
 -- claim without a lease, in one session.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS idempotency;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 
 -- try(sql): 'ok', or the SQLSTATE and message of the error sql raised

@@ -1,7 +1,9 @@
 -- Lease claims: span transactions, hold the key while the lease is live and
 -- the holder's session exists, record recovery points, and are recovered
 -- once the lease ends or the holder is gone.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS idempotency;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 CREATE OR REPLACE FUNCTION try(sql text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -76,14 +78,34 @@ SELECT outcome FROM idempotency.claim('charge-4');
 SELECT state FROM idempotency.complete('charge-4', '"done"');
 COMMIT;
 
--- An expired lease row past its time to live counts as absent.
-SELECT outcome FROM idempotency.claim('charge-5', lease => '1 second', ttl => '1 second');
+-- A lease row's time to live runs from the end of its lease: an abandoned
+-- claim keeps its recovery point for a whole ttl, and only then is absent.
+SELECT outcome, expires_at - lease_expires_at AS ttl_after_lease
+  FROM idempotency.claim('charge-5', lease => '1 second', ttl => '1 second');
+SELECT recovery_point FROM idempotency.checkpoint('charge-5', 'step_5', token =>
+  (SELECT lease_token FROM idempotency.lookup('charge-5')), lease => '1 second');
 SELECT pg_sleep(1.2);
-SELECT idempotency.lookup('charge-5') IS NULL AS absent;
+SELECT state, recovery_point FROM idempotency.lookup('charge-5');
 BEGIN;
 SELECT outcome, recovery_point FROM idempotency.claim('charge-5');
 SELECT idempotency.release('charge-5');
 COMMIT;
+SELECT outcome FROM idempotency.claim('charge-6', lease => '1 second', ttl => '1 second');
+SELECT pg_sleep(2.2);
+SELECT idempotency.lookup('charge-6') IS NULL AS absent;
+BEGIN;
+SELECT outcome, recovery_point FROM idempotency.claim('charge-6');
+SELECT idempotency.release('charge-6');
+COMMIT;
+
+-- A lease claim completed after its ttl would have run out (counted from
+-- the claim) keeps its result for a whole ttl from the completion.
+SELECT outcome FROM idempotency.claim('charge-7', lease => '1 minute', ttl => '1 second');
+SELECT pg_sleep(1.2);
+SELECT state, expires_at - completed_at AS ttl
+  FROM idempotency.complete('charge-7', '"late"', token =>
+       (SELECT lease_token FROM idempotency.lookup('charge-7')));
+SELECT outcome, response FROM idempotency.claim('charge-7');
 
 SELECT key, state, recovery_point FROM idempotency.idempotency_keys
  WHERE key LIKE 'charge-%' ORDER BY key;

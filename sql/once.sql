@@ -1,5 +1,7 @@
 -- once(): each statement kind, replay, the fingerprint, every refusal.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS idempotency;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 CREATE OR REPLACE FUNCTION try(sql text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -39,6 +41,15 @@ SELECT try($$SELECT idempotency.once('8f0c1a4e-0000-4000-8000-000000000001'::uui
 SELECT idempotency.once('types-1', 'SELECT $1 AS v', 1);
 SELECT try($$SELECT idempotency.once('types-1', 'SELECT $1 AS v', 1::bigint)$$);
 SELECT try($$SELECT idempotency.once('types-1', 'SELECT $1 AS v', NULL::int)$$);
+
+-- The fingerprint hashes values in binary form: session settings such as
+-- TimeZone do not change it.
+SET TimeZone = 'UTC';
+SELECT idempotency.once('tz-1', 'SELECT $1 AS t', '2026-01-01 00:00:00+00'::timestamptz);
+SET TimeZone = 'Asia/Tokyo';
+SELECT idempotency.once('tz-1', 'SELECT $1 AS t', '2026-01-01 00:00:00+00'::timestamptz);
+SELECT try($$SELECT idempotency.once('tz-1', 'SELECT $1 AS t', '2026-01-01 00:00:01+00'::timestamptz)$$);
+RESET TimeZone;
 
 -- An explicit fingerprint overrides the derived one.
 SELECT idempotency.once_with('fp-1', '', NULL, 'request-42', 'SELECT $1::int AS n', 1);

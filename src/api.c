@@ -272,9 +272,13 @@ ts_plus_usecs(TimestampTz ts, int64 usecs)
 	return TimestampTzGetDatum(ts + usecs);
 }
 
-/* Sets the lease columns of row for a lease of lease_us held by this session. */
+/*
+ * Sets the lease columns of row for a lease of lease_us held by this
+ * session.  A lease row expires ttl_us after its lease ends, so that its
+ * recovery point outlives the holder by a whole time to live.
+ */
 static void
-row_set_lease(KeyRow *row, int64 lease_us, TimestampTz now)
+row_set_lease(KeyRow *row, int64 lease_us, int64 ttl_us, TimestampTz now)
 {
 	Interval   *iv = palloc0(sizeof(Interval));
 
@@ -287,6 +291,14 @@ row_set_lease(KeyRow *row, int64 lease_us, TimestampTz now)
 	row->nulls[Anum_keys_lease_interval - 1] = false;
 	row->values[Anum_keys_lease_expires_at - 1] = ts_plus_usecs(now, lease_us);
 	row->nulls[Anum_keys_lease_expires_at - 1] = false;
+	row->values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, lease_us + ttl_us);
+}
+
+/* The time to live a lease row keeps after its lease ends. */
+static int64
+row_ttl_after_lease(const KeyRow *row)
+{
+	return row_ts(row, Anum_keys_expires_at) - row_ts(row, Anum_keys_lease_expires_at);
 }
 
 static void
@@ -321,7 +333,7 @@ row_init_claim(KeyRow *row, const ClaimRequest *req, TimestampTz now)
 		row->nulls[Anum_keys_fingerprint - 1] = false;
 	}
 	if (req->lease_us > 0)
-		row_set_lease(row, req->lease_us, now);
+		row_set_lease(row, req->lease_us, req->ttl_us, now);
 }
 
 /* A row that says only "someone else holds this key". */
@@ -540,9 +552,12 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 			row->nulls[Anum_keys_fingerprint - 1] = false;
 		}
 		if (req->lease_us > 0)
-			row_set_lease(row, req->lease_us, now);
+			row_set_lease(row, req->lease_us, req->ttl_us, now);
 		else
+		{
 			row_clear_lease(row);
+			row->values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, req->ttl_us);
+		}
 		if (ks_update(&ks, row) == TM_Deleted)
 			continue;			/* expired and purged meanwhile: look again */
 		outcome = CLAIM_RECOVERED;
@@ -576,6 +591,9 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 	api_fetch_held(&ks, id, now, row, "complete()");
 	api_check_holder(id, row, token, "complete()");
 
+	/* A lease claim's result lives its time to live from now on. */
+	if (row_has_lease(row))
+		row->values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, row_ttl_after_lease(row));
 	row->values[Anum_keys_state - 1] = CStringGetTextDatum("completed");
 	row->values[Anum_keys_response - 1] = response;
 	row->nulls[Anum_keys_response - 1] = response_null;
@@ -804,6 +822,7 @@ api_checkpoint(FunctionCallInfo fcinfo, bool is_uuid)
 	}
 	row.values[Anum_keys_recovery_point - 1] = PointerGetDatum(point);
 	row.nulls[Anum_keys_recovery_point - 1] = false;
+	row.values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, lease_us + row_ttl_after_lease(&row));
 	row.values[Anum_keys_lease_expires_at - 1] = ts_plus_usecs(now, lease_us);
 	row.values[Anum_keys_lease_holder_pid - 1] = Int32GetDatum(MyProcPid);
 	row.nulls[Anum_keys_lease_holder_pid - 1] = false;

@@ -21,7 +21,6 @@
 PG_MODULE_MAGIC;
 
 int			idem_default_ttl = 24 * 60 * 60;
-int			idem_default_lease = 5 * 60;
 int			idem_max_response_size = 1024 * 1024;
 
 void		_PG_init(void);
@@ -39,14 +38,6 @@ _PG_init(void)
 							"A key past its expiry counts as absent and is deleted by the expiry worker or purge().",
 							&idem_default_ttl,
 							24 * 60 * 60, 1, IDEM_MAX_TTL_SECS,
-							PGC_USERSET, GUC_UNIT_S,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("idempotency.default_lease",
-							"Lease of a claim that takes over an abandoned lease without giving its own.",
-							NULL,
-							&idem_default_lease,
-							5 * 60, 1, IDEM_MAX_LEASE_SECS,
 							PGC_USERSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
 

@@ -12,7 +12,6 @@
 
 /* GUCs (idempotency.c) */
 extern int	idem_default_ttl;		/* seconds */
-extern int	idem_default_lease;		/* seconds */
 extern int	idem_max_response_size; /* bytes */
 
 /*

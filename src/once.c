@@ -38,6 +38,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "api.h"
 #include "idempotency.h"
@@ -184,7 +185,26 @@ once_check_statement(const char *sql)
 	}
 }
 
-/* SHA-256 (hex) over the statement text and each parameter's type and value. */
+/* The type's binary send function, or InvalidOid if it has none. */
+static Oid
+once_type_send_func(Oid type)
+{
+	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
+	Oid			send;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for type %u", type);
+	send = ((Form_pg_type) GETSTRUCT(tup))->typsend;
+	ReleaseSysCache(tup);
+	return send;
+}
+
+/*
+ * SHA-256 (hex) over the statement text and each parameter's type and
+ * value.  Values are hashed in their binary send form, which no session
+ * setting (TimeZone, DateStyle, extra_float_digits ...) changes; a type
+ * without one falls back to its text form.
+ */
 static text *
 once_fingerprint(const char *sql, const OnceParams *p)
 {
@@ -200,6 +220,14 @@ once_fingerprint(const char *sql, const OnceParams *p)
 		appendStringInfo(&buf, "%u:", p->types[i]);
 		if (p->nulls[i] == 'n')
 			appendStringInfoString(&buf, "N");
+		else if (OidIsValid(once_type_send_func(p->types[i])))
+		{
+			bytea	   *b = OidSendFunctionCall(once_type_send_func(p->types[i]),
+												p->values[i]);
+
+			appendStringInfo(&buf, "B%u:", (unsigned) VARSIZE(b) - VARHDRSZ);
+			appendBinaryStringInfo(&buf, VARDATA(b), VARSIZE(b) - VARHDRSZ);
+		}
 		else
 		{
 			Oid			outfunc;
@@ -208,7 +236,7 @@ once_fingerprint(const char *sql, const OnceParams *p)
 
 			getTypeOutputInfo(p->types[i], &outfunc, &isvarlena);
 			s = OidOutputFunctionCall(outfunc, p->values[i]);
-			appendStringInfo(&buf, "V%zu:", strlen(s));
+			appendStringInfo(&buf, "T%zu:", strlen(s));
 			appendStringInfoString(&buf, s);
 		}
 		appendStringInfoChar(&buf, '\0');
@@ -371,6 +399,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 	ClaimOutcome outcome;
 	Datum		response;
 
+	idem_check_writable("once()");
 	req.id.owner = GetUserId();
 	req.id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
 	req.id.scope = with_options ? idem_scope_from_arg(fcinfo, 1) :

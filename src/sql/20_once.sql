@@ -3,8 +3,9 @@
 -- once(): a statement run exactly once per key; its rows are stored and
 -- replayed as a jsonb array of objects.  The statement's parameters $1..$n
 -- are the arguments after it, passed with their own types.
--- once_with() also takes a scope, a ttl and an explicit fingerprint (NULL:
--- the default for each).
+-- once_with() also takes a scope ('' is the default scope; NULL is an error,
+-- as everywhere), a ttl and an explicit fingerprint (NULL for either: the
+-- default).
 -- ------------------------------------------------------------------------
 CREATE FUNCTION idempotency.once(key pg_catalog.text, statement pg_catalog.text)
 RETURNS pg_catalog.jsonb
