@@ -50,6 +50,12 @@ SET TimeZone = 'Asia/Tokyo';
 SELECT idempotency.once('tz-1', 'SELECT $1 AS t', '2026-01-01 00:00:00+00'::timestamptz);
 SELECT try($$SELECT idempotency.once('tz-1', 'SELECT $1 AS t', '2026-01-01 00:00:01+00'::timestamptz)$$);
 RESET TimeZone;
+SET bytea_output = 'escape';
+SET DateStyle = 'SQL, DMY';
+SELECT idempotency.once('tz-1', 'SELECT $1 AS t', '2026-01-01 00:00:00+00'::timestamptz);
+RESET bytea_output;
+RESET DateStyle;
+SELECT fingerprint ~ '^[0-9a-f]{64}$' AS hex_sha256 FROM idempotency.lookup('tz-1');
 
 -- An explicit fingerprint overrides the derived one.
 SELECT idempotency.once_with('fp-1', '', NULL, 'request-42', 'SELECT $1::int AS n', 1);

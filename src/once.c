@@ -10,7 +10,7 @@
  *	  as the calling role, with typed parameters $1..$n taken from the
  *	  function's variadic "any" arguments; it is never built from strings.
  *	  Its fingerprint is a SHA-256 over the statement text and every
- *	  parameter's type and value, unless the caller gives one.
+ *	  parameter's type and internal value, unless the caller gives one.
  *
  *	  Plans are prepared once per backend for each (statement, parameter
  *	  types) and kept (SPI_keepplan) in a small backend-local cache; the plan
@@ -38,7 +38,6 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 
 #include "api.h"
 #include "idempotency.h"
@@ -185,25 +184,62 @@ once_check_statement(const char *sql)
 	}
 }
 
-/* The type's binary send function, or InvalidOid if it has none. */
-static Oid
-once_type_send_func(Oid type)
+/*
+ * Appends value, of type type, to buf in its internal representation:
+ * the bytes the server itself compares, which no session setting
+ * (TimeZone, DateStyle, client_encoding, bytea_output ...) changes.  An
+ * anonymous record's internal form names a backend-local row type, so a
+ * record is hashed in its text form instead.
+ */
+static void
+once_append_value(StringInfo buf, Oid type, Datum value)
 {
-	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
-	Oid			send;
+	int16		typlen;
+	bool		typbyval;
 
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for type %u", type);
-	send = ((Form_pg_type) GETSTRUCT(tup))->typsend;
-	ReleaseSysCache(tup);
-	return send;
+	if (type == RECORDOID)
+	{
+		Oid			outfunc;
+		bool		isvarlena;
+		char	   *str;
+
+		getTypeOutputInfo(type, &outfunc, &isvarlena);
+		str = OidOutputFunctionCall(outfunc, value);
+		appendStringInfo(buf, "T%zu:", strlen(str));
+		appendStringInfoString(buf, str);
+		return;
+	}
+
+	get_typlenbyval(type, &typlen, &typbyval);
+	if (typbyval)
+	{
+		appendStringInfoString(buf, "D:");
+		appendBinaryStringInfo(buf, (const char *) &value, sizeof(Datum));
+	}
+	else if (typlen == -1)
+	{
+		struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
+
+		appendStringInfo(buf, "L%zu:", (size_t) VARSIZE_ANY_EXHDR(v));
+		appendBinaryStringInfo(buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+	}
+	else if (typlen == -2)
+	{
+		const char *str = DatumGetCString(value);
+
+		appendStringInfo(buf, "C%zu:", strlen(str));
+		appendStringInfoString(buf, str);
+	}
+	else
+	{
+		appendStringInfo(buf, "F%d:", typlen);
+		appendBinaryStringInfo(buf, DatumGetPointer(value), typlen);
+	}
 }
 
 /*
- * SHA-256 (hex) over the statement text and each parameter's type and
- * value.  Values are hashed in their binary send form, which no session
- * setting (TimeZone, DateStyle, extra_float_digits ...) changes; a type
- * without one falls back to its text form.
+ * SHA-256 (lower-case hex) over the statement text and each parameter's
+ * type OID and internal value (NULLs included).
  */
 static text *
 once_fingerprint(const char *sql, const OnceParams *p)
@@ -211,6 +247,8 @@ once_fingerprint(const char *sql, const OnceParams *p)
 	StringInfoData buf;
 	bytea	   *input;
 	bytea	   *digest;
+	char		hex[2 * 32 + 1];
+	uint64		len;
 	int			i;
 
 	initStringInfo(&buf);
@@ -220,25 +258,8 @@ once_fingerprint(const char *sql, const OnceParams *p)
 		appendStringInfo(&buf, "%u:", p->types[i]);
 		if (p->nulls[i] == 'n')
 			appendStringInfoString(&buf, "N");
-		else if (OidIsValid(once_type_send_func(p->types[i])))
-		{
-			bytea	   *b = OidSendFunctionCall(once_type_send_func(p->types[i]),
-												p->values[i]);
-
-			appendStringInfo(&buf, "B%u:", (unsigned) VARSIZE(b) - VARHDRSZ);
-			appendBinaryStringInfo(&buf, VARDATA(b), VARSIZE(b) - VARHDRSZ);
-		}
 		else
-		{
-			Oid			outfunc;
-			bool		isvarlena;
-			char	   *s;
-
-			getTypeOutputInfo(p->types[i], &outfunc, &isvarlena);
-			s = OidOutputFunctionCall(outfunc, p->values[i]);
-			appendStringInfo(&buf, "T%zu:", strlen(s));
-			appendStringInfoString(&buf, s);
-		}
+			once_append_value(&buf, p->types[i], p->values[i]);
 		appendStringInfoChar(&buf, '\0');
 	}
 
@@ -246,8 +267,8 @@ once_fingerprint(const char *sql, const OnceParams *p)
 	SET_VARSIZE(input, VARHDRSZ + buf.len);
 	memcpy(VARDATA(input), buf.data, buf.len);
 	digest = DatumGetByteaPP(DirectFunctionCall1(sha256_bytea, PointerGetDatum(input)));
-	return cstring_to_text(DatumGetCString(DirectFunctionCall1(byteaout,
-															   PointerGetDatum(digest))) + 2);	/* skip "\x" */
+	len = hex_encode(VARDATA_ANY(digest), VARSIZE_ANY_EXHDR(digest), hex);
+	return cstring_to_text_with_len(hex, (int) len);
 }
 
 /* Drops every kept plan (the cache is full). */
