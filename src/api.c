@@ -500,10 +500,11 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 		{
 			KeyRow		dirty;
 
-			if (ks_fetch(&ks, id, KS_DIRTY, false, &dirty))
+			if (ks_fetch(&ks, id, KS_DIRTY, false, &dirty) && !row_absent(&dirty, now))
 				api_check_fingerprint(id, &dirty, req->fingerprint);
 			row_init_busy(row, id);
 		}
+		row->nulls[Anum_keys_lease_token - 1] = true;
 		ks_close(&ks);
 		return CLAIM_IN_PROGRESS;
 	}
@@ -564,7 +565,14 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 		break;
 	}
 
-	if ((outcome == CLAIM_CLAIMED || outcome == CLAIM_RECOVERED) && req->lease_us <= 0)
+	if (outcome == CLAIM_IN_PROGRESS || outcome == CLAIM_COMPLETED)
+	{
+		/* owning nothing, keep nobody waiting */
+		idem_unlock_key(id);
+		if (outcome == CLAIM_IN_PROGRESS)
+			row->nulls[Anum_keys_lease_token - 1] = true;	/* the holder's alone */
+	}
+	else if (req->lease_us <= 0)
 		idem_xact_remember_claim(id);
 	ks_close(&ks);
 	return outcome;

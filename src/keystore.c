@@ -161,7 +161,14 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	index_rescan(scan, skey, 3, NULL, 0);
 	slot = table_slot_create(ks->heap, NULL);
 
-	row->found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	/*
+	 * A dirty read skips versions that an unfinished transaction is
+	 * deleting or replacing: the version it writes in their place (if any)
+	 * is the one that tells what that transaction holds.
+	 */
+	while ((row->found = index_getnext_slot(scan, ForwardScanDirection, slot)) &&
+		   which == KS_DIRTY && TransactionIdIsValid(dirty.xmax))
+		;
 	if (row->found)
 	{
 		HeapTuple	tuple = ExecCopySlotHeapTuple(slot);

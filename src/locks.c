@@ -130,3 +130,18 @@ idem_lock_key(const KeyId *id, int64 wait_ms)
 		wait_ms = LockTimeout;
 	return lk_acquire_within(&tag, wait_ms);
 }
+
+/*
+ * idem_unlock_key undoes one idem_lock_key of this transaction: a claim
+ * that came to own nothing (a replay, or a key held by someone else) does
+ * not keep others waiting.  A lock this transaction took for an earlier
+ * claim of the same key (or of a key sharing its hash) stays held.
+ */
+void
+idem_unlock_key(const KeyId *id)
+{
+	LOCKTAG		tag;
+
+	lk_tag(&tag, id);
+	(void) LockRelease(&tag, ExclusiveLock, false);
+}

@@ -16,5 +16,6 @@
 
 extern uint64 idem_key_hash(const KeyId *id);
 extern bool idem_lock_key(const KeyId *id, int64 wait_ms);
+extern void idem_unlock_key(const KeyId *id);
 
 #endif							/* IDEMPOTENCY_LOCKS_H */
