@@ -25,6 +25,16 @@
 #define idem_reserve_guc_prefix(p) EmitWarningsOnPlaceholders(p)
 #endif
 
+/* shmem_request_hook (15+); earlier, shared memory is requested in _PG_init */
+#if PG_VERSION_NUM >= 150000
+#define IDEM_HAVE_SHMEM_REQUEST_HOOK 1
+#endif
+
+/* MERGE exists from 15 on */
+#if PG_VERSION_NUM >= 150000
+#define IDEM_HAVE_MERGE 1
+#endif
+
 /* index_insert gained "indexUnchanged" in 14 */
 #if PG_VERSION_NUM >= 140000
 #define idem_index_insert(idx, v, n, tid, heap, uniq, info) \

@@ -40,6 +40,7 @@
 #include "utils/memutils.h"
 
 #include "api.h"
+#include "compat.h"
 #include "idempotency.h"
 #include "locks.h"
 
@@ -167,7 +168,7 @@ once_check_statement(const char *sql)
 		case T_InsertStmt:
 		case T_UpdateStmt:
 		case T_DeleteStmt:
-#if PG_VERSION_NUM >= 150000
+#ifdef IDEM_HAVE_MERGE
 		case T_MergeStmt:
 #endif
 			break;

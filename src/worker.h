@@ -1,15 +1,33 @@
 /*-------------------------------------------------------------------------
  * worker.h
  *	  The expiry background workers: GUCs, shared state and registration.
+ *
+ *	  One launcher per cluster (connected to no database) starts one
+ *	  worker per database whose idempotency.expiry_schedule has a row; each
+ *	  worker deletes that database's expired keys by idempotency.purge().
+ *	  See docs/expiry.md.
  *-------------------------------------------------------------------------
  */
 #ifndef IDEMPOTENCY_WORKER_H
 #define IDEMPOTENCY_WORKER_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+/* Bounds of a schedule, mirrored by the CHECKs in src/sql/40_expiry.sql */
+#define IDEM_EXPIRY_MIN_EVERY_SECS	1
+#define IDEM_EXPIRY_MAX_EVERY_SECS	(24 * 60 * 60)
+#define IDEM_EXPIRY_MAX_BATCH_SIZE	1000000
 
 /* Defines the worker's GUCs; called from _PG_init before the prefix is reserved. */
 extern void idem_worker_define_gucs(void);
 
 /* Requests shared memory and registers the launcher; only when preloaded. */
 extern void idem_worker_register(void);
+
+/* Background worker entry points, named in the BackgroundWorker structs */
+extern PGDLLEXPORT void idempotency_launcher_main(Datum main_arg) pg_attribute_noreturn();
+extern PGDLLEXPORT void idempotency_expiry_main(Datum main_arg) pg_attribute_noreturn();
 
 #endif							/* IDEMPOTENCY_WORKER_H */

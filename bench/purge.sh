@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# bench/purge.sh: how fast expired keys go away.
+#
+# Fills the key table with PURGE_KEYS (1000000) expired keys, then deletes
+# them twice and prints keys per second for each way:
+#   by hand     idempotency.purge(PURGE_BATCH) in a loop, one transaction per
+#               batch (what a cron job or pg_cron would run)
+#   by worker   the expiry worker, after schedule_expiry('1 hour',
+#               PURGE_BATCH): its first run, timed from the run's start and
+#               end in idempotency.expiry_status
+#
+# Environment: PURGE_KEYS (1000000), PURGE_BATCH (10000), BENCH_KEEP=1 keeps
+# the cluster's directory, PG_BINDIR (the server's bin directory).
+#
+# Like bench/run it starts its own throwaway cluster (a private socket
+# directory under /tmp, no TCP) and installs nothing: build and
+# `make install` the extension first.  As root it runs the server as the
+# postgres OS user.
+set -euo pipefail
+
+NKEYS=${PURGE_KEYS:-1000000}
+BATCH=${PURGE_BATCH:-10000}
+PG_CONFIG=${PG_CONFIG:-pg_config}
+if [[ -z "${PG_BINDIR:-}" ]]; then
+    if command -v "$PG_CONFIG" >/dev/null; then
+        PG_BINDIR=$("$PG_CONFIG" --bindir)
+    else
+        PG_BINDIR=/usr/lib/postgresql/15/bin
+    fi
+fi
+
+die() { echo "bench/purge.sh: $*" >&2; exit 1; }
+
+[[ $NKEYS =~ ^[0-9]+$ && $NKEYS -gt 0 ]] || die "PURGE_KEYS must be a positive integer"
+[[ $BATCH =~ ^[0-9]+$ && $BATCH -ge 1 && $BATCH -le 1000000 ]] ||
+    die "PURGE_BATCH must be between 1 and 1000000"
+for bin in initdb pg_ctl psql; do
+    [[ -x "$PG_BINDIR/$bin" ]] || die "$PG_BINDIR/$bin not found (set PG_BINDIR)"
+done
+if command -v "$PG_CONFIG" >/dev/null; then
+    [[ -f "$("$PG_CONFIG" --sharedir)/extension/idempotency.control" ]] ||
+        die "the extension is not installed: run make && make install first"
+fi
+
+# ---------- the throwaway cluster ----------
+as_server() {
+    if ((EUID == 0)); then
+        (cd / && runuser -u postgres -- "$@")
+    else
+        "$@"
+    fi
+}
+
+tmp=$(mktemp -d /tmp/idem-purge.XXXXXX)
+data=$tmp/data
+((EUID == 0)) && chown postgres: "$tmp"
+chmod 700 "$tmp"
+
+cleanup() {
+    local rc=$?
+    if [[ -f $data/postmaster.pid ]]; then
+        as_server "$PG_BINDIR/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    if [[ "${BENCH_KEEP:-}" == 1 ]]; then
+        echo "bench/purge.sh: kept $tmp" >&2
+    else
+        rm -rf "$tmp"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port=
+for p in $(shuf -i 20000-60000 -n 50); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && [[ ! -e /tmp/.s.PGSQL.$p ]]; then
+        port=$p
+        break
+    fi
+done
+[[ -n $port ]] || die "no free port found"
+
+as_server "$PG_BINDIR/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-locale \
+    >"$tmp/initdb.log" 2>&1 || { cat "$tmp/initdb.log" >&2; die "initdb failed"; }
+cat >>"$data/postgresql.conf" <<EOF
+# bench/purge.sh
+listen_addresses = ''
+unix_socket_directories = '$tmp'
+port = $port
+shared_preload_libraries = 'idempotency'
+shared_buffers = 256MB
+fsync = on
+synchronous_commit = on
+max_wal_size = 4GB
+checkpoint_timeout = 30min
+autovacuum = off
+log_min_messages = warning
+log_line_prefix = '%m [%p] '
+EOF
+as_server "$PG_BINDIR/pg_ctl" -D "$data" -l "$tmp/server.log" -w -t 60 start >/dev/null ||
+    { cat "$tmp/server.log" >&2; die "the server did not start"; }
+
+export PGHOST=$tmp PGPORT=$port PGUSER=postgres PGDATABASE=bench
+q() { "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+
+"$PG_BINDIR/psql" -X -q -At -d postgres -c 'CREATE DATABASE bench' >/dev/null
+q -c 'CREATE EXTENSION idempotency'
+
+# NKEYS completed keys (uuid keys, a small response) that expired during the
+# last hour, spread over it; then vacuumed, as old rows would be.
+fill() {
+    q -v nkeys="$NKEYS" <<'EOF'
+INSERT INTO idempotency.idempotency_keys
+       (owner, scope, key, state, response, response_code,
+        created_at, completed_at, expires_at)
+SELECT current_user::regrole, 'bench', gen_random_uuid()::text, 'completed',
+       jsonb_build_object('order_id', g, 'status', 'created'), 201,
+       now() - interval '25 hours', now() - interval '25 hours',
+       now() - interval '1 hour' + (g::float8 / :nkeys) * interval '59 minutes'
+  FROM generate_series(1, :nkeys) AS g;
+VACUUM ANALYZE idempotency.idempotency_keys;
+CHECKPOINT;
+EOF
+    local n
+    n=$(q -c "SELECT count(*) FROM idempotency.idempotency_keys WHERE expires_at < now()")
+    [[ $n == "$NKEYS" ]] || die "expected $NKEYS expired keys, found $n"
+}
+
+machine="$(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)"
+echo "bench/purge.sh: filling $NKEYS expired keys ..." >&2
+fill
+
+# ---------- by hand: purge() in a loop, one transaction per batch ----------
+echo "bench/purge.sh: purge($BATCH) in a loop ..." >&2
+hand=$(q 2>&1 <<EOF
+DO \$\$
+DECLARE
+    n         bigint;
+    total     bigint := 0;
+    batches   int := 0;
+    started   timestamptz := clock_timestamp();
+    t         timestamptz;
+    slowest   interval := interval '0';
+BEGIN
+    LOOP
+        t := clock_timestamp();
+        n := idempotency.purge($BATCH);
+        COMMIT;
+        slowest := greatest(slowest, clock_timestamp() - t);
+        total := total + n;
+        batches := batches + 1;
+        EXIT WHEN n < $BATCH;
+    END LOOP;
+    RAISE NOTICE 'result % % % %', total, batches,
+        extract(epoch FROM clock_timestamp() - started),
+        extract(epoch FROM slowest);
+END
+\$\$;
+EOF
+)
+read -r h_total h_batches h_secs h_slowest < <(sed -n 's/.*NOTICE:  result //p' <<<"$hand") || true
+[[ -n ${h_total:-} ]] || die "the purge loop printed no result: $hand"
+[[ $h_total == "$NKEYS" ]] || die "the purge loop deleted $h_total keys, expected $NKEYS"
+
+# ---------- by the worker ----------
+echo "bench/purge.sh: filling again ..." >&2
+fill
+echo "bench/purge.sh: the expiry worker, batches of $BATCH ..." >&2
+# hourly: the worker's first run, at its start, is the one measured
+q -c "SELECT idempotency.schedule_expiry('1 hour', $BATCH)" >/dev/null
+deadline=$((SECONDS + 3600))
+while :; do
+    state=$(q -c "SELECT total_deleted, last_run_end IS NOT NULL, coalesce(last_error, '')
+                    FROM idempotency.expiry_status WHERE database = 'bench'")
+    IFS='|' read -r w_total w_done w_error <<<"$state"
+    [[ -z ${w_error:-} ]] || die "the worker failed: $w_error"
+    if [[ ${w_total:-0} -ge $NKEYS && ${w_done:-f} == t ]]; then
+        break
+    fi
+    ((SECONDS < deadline)) || die "the worker did not finish within an hour"
+    sleep 0.2
+done
+# the worker's first run finds all the keys and goes on until they are gone
+IFS='|' read -r w_secs w_deleted < <(q -c "
+    SELECT extract(epoch FROM last_run_end - last_run_start), last_run_deleted
+      FROM idempotency.expiry_status WHERE database = 'bench'")
+q -c "SELECT idempotency.unschedule_expiry()" >/dev/null
+
+# ---------- report ----------
+echo
+echo "idempotency purge benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'); $machine"
+echo "PostgreSQL $(q -c 'SHOW server_version'); $NKEYS expired keys, batches of $BATCH;" \
+    "shared_buffers 256MB, fsync on, synchronous_commit on"
+awk -v n="$NKEYS" -v s="$h_secs" -v b="$h_batches" -v w="$h_slowest" 'BEGIN {
+    printf "  by hand    purge() loop   %8.2f s  %10.0f keys/s  (%d batches, slowest %.3f s)\n",
+           s, n / s, b, w }'
+awk -v n="$w_deleted" -v s="$w_secs" 'BEGIN {
+    printf "  by worker  expiry worker  %8.2f s  %10.0f keys/s  (one run, %d keys)\n", s, n / s, n }'
