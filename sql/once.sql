@@ -137,6 +137,35 @@ SELECT idempotency.once('ddl-2', 'SELECT * FROM posts WHERE user_id = $1', 5);
 ALTER TABLE posts DROP COLUMN extra;
 SELECT try($$SELECT idempotency.once('many', 'SELECT 1', VARIADIC array_fill(1, ARRAY[101]))$$);
 
+-- A once() inside another's statement, while the backend's plan cache
+-- fills up and empties many times: every inner call is a new statement, so
+-- some find the cache full while the outer statement's plan is running, and
+-- the outer plan must stay valid.  (The extra statement halfway flips which
+-- call finds it full.)
+CREATE FUNCTION inner_once(i int) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN idempotency.once('inner-' || i, 'SELECT $1::int AS y, ' || i || ' AS i', i);
+END $$;
+DO $$
+DECLARE
+  r jsonb;
+  ok int := 0;
+BEGIN
+  FOR i IN 1..600 LOOP
+    IF i = 300 THEN
+      PERFORM idempotency.once('flip', 'SELECT ''flip'' AS f');
+    END IF;
+    r := idempotency.once('outer-' || i, 'SELECT inner_once(' || i || ') AS r, ' || i || ' AS s');
+    IF r = jsonb_build_array(jsonb_build_object('r', jsonb_build_array(jsonb_build_object('y', i, 'i', i)), 's', i)) THEN
+      ok := ok + 1;
+    END IF;
+  END LOOP;
+  RAISE NOTICE 'nested once() results correct: %', ok;
+END $$;
+SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'inner-%' OR key LIKE 'outer-%';
+DROP FUNCTION inner_once(int);
+DELETE FROM idempotency.idempotency_keys WHERE key LIKE 'inner-%' OR key LIKE 'outer-%';
+
 -- Row-level security: the statement runs with the caller's privileges.
 CREATE ROLE regress_once_alice;
 CREATE TABLE notes (owner name NOT NULL DEFAULT current_user, body text);

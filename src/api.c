@@ -432,12 +432,21 @@ api_check_holder(const KeyId *id, const KeyRow *row, pg_uuid_t *token,
  * api_fetch_held locks the key and reads its in_progress row for complete,
  * release or checkpoint; an absent or completed key is an error.
  */
-static void
-api_fetch_held(KeyStore *ks, const KeyId *id, TimestampTz now, KeyRow *row,
-			   const char *funcname)
+static TimestampTz
+api_fetch_held(KeyStore *ks, const KeyId *id, KeyRow *row, const char *funcname)
 {
+	ItemPointerData tid;
+	TimestampTz now;
+	bool		found;
+
 	(void) idem_lock_key(id, IDEM_WAIT_LOCK_TIMEOUT);
-	if (!ks_fetch(ks, id, KS_LATEST, false, row) || row_absent(row, now))
+	now = GetCurrentTimestamp();
+	/* This transaction's own claim: read its row where the claim wrote it. */
+	if (idem_xact_claim_row(id, &tid))
+		found = ks_fetch_tid(ks, id, &tid, row);
+	else
+		found = ks_fetch(ks, id, KS_LATEST, false, row);
+	if (!found || row_absent(row, now))
 		ereport(ERROR,
 				(errcode(ERRCODE_IDEM_NOT_CLAIMED),
 				 errmsg("idempotency key \"%s\" is not claimed", key_cstring(id)),
@@ -448,6 +457,7 @@ api_fetch_held(KeyStore *ks, const KeyId *id, TimestampTz now, KeyRow *row,
 				(errcode(ERRCODE_IDEM_ALREADY_COMPLETED),
 				 errmsg("idempotency key \"%s\" is already completed", key_cstring(id)),
 				 errhint("A completed key's result is final; claim() replays it.")));
+	return now;
 }
 
 static void
@@ -509,6 +519,8 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 		return CLAIM_IN_PROGRESS;
 	}
 
+	/* Read the clock after any wait, so a lease is not granted already spent. */
+	now = GetCurrentTimestamp();
 	for (;;)
 	{
 		bool		found = ks_fetch(&ks, id, KS_LATEST, true, row);
@@ -519,7 +531,10 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 			if (found)
 				(void) ks_delete(&ks, row);
 			row_init_claim(row, req, now);
-			ks_insert(&ks, row);
+			if (req->defer_insert)
+				row->found = false; /* the caller writes the completed row */
+			else
+				ks_insert(&ks, row);
 			outcome = CLAIM_CLAIMED;
 			break;
 		}
@@ -572,8 +587,8 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 		if (outcome == CLAIM_IN_PROGRESS)
 			row->nulls[Anum_keys_lease_token - 1] = true;	/* the holder's alone */
 	}
-	else if (req->lease_us <= 0)
-		idem_xact_remember_claim(id);
+	else if (req->lease_us <= 0 && row->found)
+		idem_xact_remember_claim(id, &row->tid);
 	ks_close(&ks);
 	return outcome;
 }
@@ -589,14 +604,14 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 					   Datum code, bool code_null, pg_uuid_t *token, KeyRow *row)
 {
 	KeyStore	ks;
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now;
 
 	idem_check_writable("complete()");
 	if (!response_null)
 		idem_check_response_size(response);
 
 	ks_open(&ks);
-	api_fetch_held(&ks, id, now, row, "complete()");
+	now = api_fetch_held(&ks, id, row, "complete()");
 	api_check_holder(id, row, token, "complete()");
 
 	/* A lease claim's result lives its time to live from now on. */
@@ -613,6 +628,30 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 	row->nulls[Anum_keys_lease_expires_at - 1] = true;
 	if (ks_update(&ks, row) == TM_Deleted)
 		api_raise_vanished(id);
+	idem_xact_finish_claim(id);
+	ks_close(&ks);
+}
+
+/*
+ * idem_insert_completed writes the completed row of a new key that
+ * idem_claim_internal claimed with defer_insert, whose lock this
+ * transaction holds: one write instead of an in_progress row and its update.
+ */
+void
+idem_insert_completed(const ClaimRequest *req, Datum response, KeyRow *row)
+{
+	KeyStore	ks;
+	TimestampTz now = GetCurrentTimestamp();
+
+	idem_check_response_size(response);
+	row_init_claim(row, req, now);
+	row->values[Anum_keys_state - 1] = CStringGetTextDatum("completed");
+	row->values[Anum_keys_response - 1] = response;
+	row->nulls[Anum_keys_response - 1] = false;
+	row->values[Anum_keys_completed_at - 1] = TimestampTzGetDatum(now);
+	row->nulls[Anum_keys_completed_at - 1] = false;
+	ks_open(&ks);
+	ks_insert(&ks, row);
 	ks_close(&ks);
 }
 
@@ -680,6 +719,7 @@ api_claim(FunctionCallInfo fcinfo, bool is_uuid)
 	req.id.owner = GetUserId();
 	req.id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
 	req.id.scope = idem_scope_from_arg(fcinfo, 1);
+	req.defer_insert = false;
 	req.fingerprint = api_optional_text_arg(fcinfo, 2, "fingerprint",
 											IDEM_MAX_FINGERPRINT_LEN);
 	req.wait_ms = PG_ARGISNULL(3) ? IDEM_WAIT_LOCK_TIMEOUT :
@@ -748,7 +788,6 @@ api_release(FunctionCallInfo fcinfo, bool is_uuid)
 	KeyId		id;
 	KeyRow		row;
 	KeyStore	ks;
-	TimestampTz now = GetCurrentTimestamp();
 
 	id.owner = GetUserId();
 	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
@@ -756,10 +795,11 @@ api_release(FunctionCallInfo fcinfo, bool is_uuid)
 	idem_check_writable("release()");
 
 	ks_open(&ks);
-	api_fetch_held(&ks, &id, now, &row, "release()");
+	(void) api_fetch_held(&ks, &id, &row, "release()");
 	api_check_holder(&id, &row, api_token_arg(fcinfo, 2), "release()");
 	if (ks_delete(&ks, &row) != TM_Ok)
 		api_raise_vanished(&id);
+	idem_xact_finish_claim(&id);
 	ks_close(&ks);
 	PG_RETURN_VOID();
 }
@@ -787,7 +827,7 @@ api_checkpoint(FunctionCallInfo fcinfo, bool is_uuid)
 	KeyId		id;
 	KeyRow		row;
 	KeyStore	ks;
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now;
 	text	   *point;
 	int64		lease_us;
 
@@ -805,7 +845,7 @@ api_checkpoint(FunctionCallInfo fcinfo, bool is_uuid)
 	idem_check_writable("checkpoint()");
 
 	ks_open(&ks);
-	api_fetch_held(&ks, &id, now, &row, "checkpoint()");
+	now = api_fetch_held(&ks, &id, &row, "checkpoint()");
 	api_check_holder(&id, &row, api_token_arg(fcinfo, 3), "checkpoint()");
 	if (!row_has_lease(&row))
 		ereport(ERROR,

@@ -29,6 +29,8 @@ typedef struct ClaimRequest
 	int64		wait_ms;		/* IDEM_WAIT_LOCK_TIMEOUT, 0, or a bound */
 	int64		lease_us;		/* < 0: no lease */
 	int64		ttl_us;			/* > 0 */
+	bool		defer_insert;	/* a new key: write no row, the caller will
+								 * write it completed (once()) */
 } ClaimRequest;
 
 extern text *idem_key_from_arg(FunctionCallInfo fcinfo, int argno, bool is_uuid);
@@ -40,6 +42,8 @@ extern void idem_check_writable(const char *funcname);
 extern void idem_check_response_size(Datum response);
 
 extern ClaimOutcome idem_claim_internal(const ClaimRequest *req, KeyRow *row);
+extern void idem_insert_completed(const ClaimRequest *req, Datum response,
+								  KeyRow *row);
 extern void idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 								   Datum code, bool code_null, pg_uuid_t *token,
 								   KeyRow *row);

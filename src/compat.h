@@ -44,21 +44,21 @@
 	index_insert((idx), (v), (n), (tid), (heap), (uniq), (info))
 #endif
 
-/* RelationGetPrimaryKeyIndex gained "deferrable_ok" in 17 */
-#if PG_VERSION_NUM >= 170000
-#define idem_primary_key_index(rel) RelationGetPrimaryKeyIndex((rel), false)
-#else
-#define idem_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
-#endif
-
 /*
- * heap_update reports whether new index entries are needed: through
- * HeapTupleIsHeapOnly before 16, through TU_UpdateIndexes from 16 on.
- * idem_heap_update returns the TM_Result and sets *need_index_insert.
+ * heap_update reports which index entries the new version needs: through
+ * HeapTupleIsHeapOnly before 16 (none, or all), through TU_UpdateIndexes
+ * from 16 on (none, all, or only summarizing indexes such as BRIN).
  */
+typedef enum IdemIndexUpdate
+{
+	IDEM_INDEX_NONE,
+	IDEM_INDEX_ALL,
+	IDEM_INDEX_SUMMARIZING
+} IdemIndexUpdate;
+
 static inline TM_Result
 idem_heap_update(Relation rel, ItemPointer otid, HeapTuple newtup,
-				 CommandId cid, TM_FailureData *tmfd, bool *need_index_insert)
+				 CommandId cid, TM_FailureData *tmfd, IdemIndexUpdate *indexes)
 {
 	LockTupleMode lockmode;
 	TM_Result	res;
@@ -67,13 +67,22 @@ idem_heap_update(Relation rel, ItemPointer otid, HeapTuple newtup,
 
 	res = heap_update(rel, otid, newtup, cid, InvalidSnapshot, true,
 					  tmfd, &lockmode, &upd);
-	*need_index_insert = (res == TM_Ok && upd != TU_None);
+	*indexes = (res != TM_Ok || upd == TU_None) ? IDEM_INDEX_NONE :
+		(upd == TU_Summarizing) ? IDEM_INDEX_SUMMARIZING : IDEM_INDEX_ALL;
 #else
 	res = heap_update(rel, otid, newtup, cid, InvalidSnapshot, true,
 					  tmfd, &lockmode);
-	*need_index_insert = (res == TM_Ok && !HeapTupleIsHeapOnly(newtup));
+	*indexes = (res == TM_Ok && !HeapTupleIsHeapOnly(newtup)) ?
+		IDEM_INDEX_ALL : IDEM_INDEX_NONE;
 #endif
 	return res;
 }
+
+/* Whether an index access method only summarizes (BRIN): 16 and later */
+#if PG_VERSION_NUM >= 160000
+#define idem_index_is_summarizing(idx) ((idx)->rd_indam->amsummarizing)
+#else
+#define idem_index_is_summarizing(idx) false
+#endif
 
 #endif							/* IDEMPOTENCY_COMPAT_H */

@@ -101,7 +101,9 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
 			 RelationGetDescr(ks->heap)->natts, Natts_keys);
-	pkoid = idem_primary_key_index(ks->heap);
+	/* rd_pkindex is filled in by RelationGetIndexList */
+	list_free(RelationGetIndexList(ks->heap));
+	pkoid = ks->heap->rd_pkindex;
 	if (!OidIsValid(pkoid))
 		elog(ERROR, "idempotency.idempotency_keys has no primary key");
 	ks->pkey = index_open(pkoid, lockmode);
@@ -131,15 +133,16 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 
+	/* the primary key is (key, scope, owner): the most selective first */
 	ScanKeyEntryInitialize(&skey[0], 0, 1, BTEqualStrategyNumber,
-						   InvalidOid, InvalidOid, F_OIDEQ,
-						   ObjectIdGetDatum(id->owner));
+						   InvalidOid, C_COLLATION_OID, F_TEXTEQ,
+						   PointerGetDatum(id->key));
 	ScanKeyEntryInitialize(&skey[1], 0, 2, BTEqualStrategyNumber,
 						   InvalidOid, C_COLLATION_OID, F_TEXTEQ,
 						   PointerGetDatum(id->scope));
 	ScanKeyEntryInitialize(&skey[2], 0, 3, BTEqualStrategyNumber,
-						   InvalidOid, C_COLLATION_OID, F_TEXTEQ,
-						   PointerGetDatum(id->key));
+						   InvalidOid, InvalidOid, F_OIDEQ,
+						   ObjectIdGetDatum(id->owner));
 
 	switch (which)
 	{
@@ -191,9 +194,45 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	return row->found;
 }
 
-/* Inserts tuple's entries into every index of the key table. */
+/*
+ * ks_fetch_tid reads the row version at tid if this transaction can see it
+ * (SnapshotSelf: committed, or written by this transaction) and it is id's
+ * row; otherwise it falls back to ks_fetch with KS_LATEST.  For a row this
+ * transaction wrote and knows the position of, this skips the index.
+ */
+bool
+ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid, KeyRow *row)
+{
+	TupleTableSlot *slot = table_slot_create(ks->heap, NULL);
+	bool		ok = false;
+
+	if (table_tuple_fetch_row_version(ks->heap, tid, SnapshotSelf, slot))
+	{
+		HeapTuple	tuple = ExecCopySlotHeapTuple(slot);
+
+		heap_deform_tuple(tuple, RelationGetDescr(ks->heap), row->values, row->nulls);
+		ok = DatumGetObjectId(row->values[Anum_keys_owner - 1]) == id->owner &&
+			KR_TEXT_EQ(row, Anum_keys_scope, id->scope) &&
+			KR_TEXT_EQ(row, Anum_keys_key, id->key) &&
+			TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+		if (ok)
+		{
+			row->found = true;
+			row->tid = *tid;
+			row->own = true;
+			row->in_snapshot = true;
+		}
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return ok || ks_fetch(ks, id, KS_LATEST, false, row);
+}
+
+/*
+ * Inserts tuple's entries into every index of the key table, or only into
+ * the summarizing ones (after a HOT update that changed their columns).
+ */
 static void
-ks_index_insert(KeyStore *ks, HeapTuple tuple)
+ks_index_insert(KeyStore *ks, HeapTuple tuple, bool summarizing_only)
 {
 	List	   *indexoids = RelationGetIndexList(ks->heap);
 	TupleTableSlot *slot;
@@ -212,6 +251,12 @@ ks_index_insert(KeyStore *ks, HeapTuple tuple)
 
 		idx = (ioid == RelationGetRelid(ks->pkey)) ? ks->pkey :
 			index_open(ioid, RowExclusiveLock);
+		if (summarizing_only && !idem_index_is_summarizing(idx))
+		{
+			if (idx != ks->pkey)
+				index_close(idx, NoLock);
+			continue;
+		}
 		ii = BuildIndexInfo(idx);
 		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
 			elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
@@ -239,7 +284,7 @@ ks_insert(KeyStore *ks, KeyRow *row)
 										row->values, row->nulls);
 
 	simple_heap_insert(ks->heap, tuple);
-	ks_index_insert(ks, tuple);
+	ks_index_insert(ks, tuple, false);
 	row->tid = tuple->t_self;
 	row->found = true;
 	row->own = true;
@@ -258,15 +303,15 @@ ks_update(KeyStore *ks, KeyRow *row)
 	HeapTuple	tuple = heap_form_tuple(RelationGetDescr(ks->heap),
 										row->values, row->nulls);
 	TM_FailureData tmfd;
-	bool		need_index;
+	IdemIndexUpdate indexes;
 	TM_Result	res;
 
 	res = idem_heap_update(ks->heap, &row->tid, tuple,
-						   GetCurrentCommandId(true), &tmfd, &need_index);
+						   GetCurrentCommandId(true), &tmfd, &indexes);
 	if (res == TM_Ok)
 	{
-		if (need_index)
-			ks_index_insert(ks, tuple);
+		if (indexes != IDEM_INDEX_NONE)
+			ks_index_insert(ks, tuple, indexes == IDEM_INDEX_SUMMARIZING);
 		row->tid = tuple->t_self;
 		row->own = true;
 	}

@@ -81,6 +81,8 @@ extern Oid	ks_relid_if_exists(void);
 
 extern bool ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 					 bool check_xact_snapshot, KeyRow *row);
+extern bool ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid,
+						KeyRow *row);
 extern void ks_insert(KeyStore *ks, KeyRow *row);
 extern TM_Result ks_update(KeyStore *ks, KeyRow *row);
 extern TM_Result ks_delete(KeyStore *ks, KeyRow *row);

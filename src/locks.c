@@ -79,6 +79,16 @@ lk_acquire_within(const LOCKTAG *tag, int64 timeout_ms)
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
+
+		/*
+		 * The subtransaction handed the lock to the enclosing transaction's
+		 * resource owner.  Move it to the caller's, as a lock taken without
+		 * waiting would be, so that idem_unlock_key can give it back.
+		 */
+		(void) LockAcquire(tag, ExclusiveLock, false, true);
+		CurrentResourceOwner = CurTransactionResourceOwner;
+		(void) LockRelease(tag, ExclusiveLock, false);
+		CurrentResourceOwner = oldowner;
 		acquired = true;
 	}
 	PG_CATCH();

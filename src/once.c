@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/transam.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -72,6 +73,9 @@ typedef struct OncePlan
 
 static HTAB *once_plans = NULL;
 
+/* How many once() statements are running in this backend (nesting depth) */
+static int	once_depth = 0;
+
 /*
  * Collects the variadic "any" arguments from argno on.  An explicit
  * VARIADIC array is spread into its elements; untyped literals are text.
@@ -82,6 +86,9 @@ once_collect_params(FunctionCallInfo fcinfo, int argno, OnceParams *p)
 	int			i;
 
 	p->nargs = 0;
+	p->types = NULL;
+	p->values = NULL;
+	p->nulls = NULL;
 	if (PG_NARGS() <= argno)
 		return;
 
@@ -186,11 +193,28 @@ once_check_statement(const char *sql)
 }
 
 /*
+ * Whether a type's values are hashed in their text form: when their
+ * internal form holds OIDs that are not fixed, i.e. an anonymous record, or
+ * a type (or an array's element type) created after initdb, whose values
+ * (enums, composites, ranges) name OIDs that a dump and restore renumbers.
+ */
+static bool
+once_hash_as_text(Oid type)
+{
+	Oid			base = getBaseType(type);
+	Oid			elem;
+
+	if (base == RECORDOID || base >= FirstNormalObjectId)
+		return true;
+	elem = get_element_type(base);
+	return OidIsValid(elem) && once_hash_as_text(elem);
+}
+
+/*
  * Appends value, of type type, to buf in its internal representation:
  * the bytes the server itself compares, which no session setting
- * (TimeZone, DateStyle, client_encoding, bytea_output ...) changes.  An
- * anonymous record's internal form names a backend-local row type, so a
- * record is hashed in its text form instead.
+ * (TimeZone, DateStyle, client_encoding, bytea_output ...) changes, or
+ * in its text form where once_hash_as_text says so.
  */
 static void
 once_append_value(StringInfo buf, Oid type, Datum value)
@@ -198,7 +222,7 @@ once_append_value(StringInfo buf, Oid type, Datum value)
 	int16		typlen;
 	bool		typbyval;
 
-	if (type == RECORDOID)
+	if (once_hash_as_text(type))
 	{
 		Oid			outfunc;
 		bool		isvarlena;
@@ -327,6 +351,15 @@ once_plan_for(const char *sql, const OnceParams *p)
 	plan = SPI_prepare(sql, p->nargs, p->types);
 	if (plan == NULL)
 		elog(ERROR, "once(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+
+	/*
+	 * Making room would free a plan that an enclosing once() may be running
+	 * (a once() inside another's statement): then use this plan unsaved,
+	 * freed with this call's SPI memory.
+	 */
+	if (once_depth > 0 &&
+		(entry != NULL || hash_get_num_entries(once_plans) >= ONCE_PLAN_CACHE_SIZE))
+		return plan;
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "once(): SPI_keepplan failed");
 
@@ -362,7 +395,20 @@ once_run(const char *sql, const OnceParams *p)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	rc = SPI_execute_plan(once_plan_for(sql, p), p->values, p->nulls, false, 0);
+	{
+		SPIPlanPtr volatile plan = once_plan_for(sql, p);
+
+		once_depth++;
+		PG_TRY();
+		{
+			rc = SPI_execute_plan(plan, p->values, p->nulls, false, 0);
+		}
+		PG_FINALLY();
+		{
+			once_depth--;
+		}
+		PG_END_TRY();
+	}
 	if (rc < 0)
 		elog(ERROR, "once(): SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 
@@ -431,6 +477,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 		(int64) idem_default_ttl * USECS_PER_SEC;
 	req.wait_ms = IDEM_WAIT_LOCK_TIMEOUT;
 	req.lease_us = -1;
+	req.defer_insert = true;
 
 	if (PG_ARGISNULL(stmt_arg))
 		ereport(ERROR,
@@ -471,7 +518,10 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 	}
 
 	response = once_run(sql, &params);
-	idem_complete_internal(&req.id, response, false, (Datum) 0, true, NULL, &row);
+	if (row.found)				/* a row to finish: recovered, or claimed earlier */
+		idem_complete_internal(&req.id, response, false, (Datum) 0, true, NULL, &row);
+	else
+		idem_insert_completed(&req, response, &row);
 	PG_RETURN_DATUM(response);
 }
 

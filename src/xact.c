@@ -3,12 +3,16 @@
  *	  Refuses to commit (or PREPARE) a transaction that still holds a claim
  *	  without a lease that it neither completed nor released.
  *
- *	  Each claim without a lease is remembered in a list that lives in
- *	  TopTransactionContext and is forgotten at every transaction end.  At
- *	  pre-commit each remembered key is read back: if this transaction's row
- *	  is still in_progress without a lease, the commit fails with IK005.
- *	  Claims made in a rolled-back subtransaction have no row any more and
- *	  pass.  Nothing here is session state, so transaction pooling is safe.
+ *	  Each claim without a lease is remembered, with the position of the row
+ *	  it wrote, in a list that lives in TopTransactionContext and is
+ *	  forgotten at every transaction end.  complete() and release() mark the
+ *	  claim finished in the subtransaction that called them.  Subtransaction
+ *	  ends keep the list true: a claim made in a rolled-back subtransaction
+ *	  is forgotten (its row is gone), a finish made in one is undone (the
+ *	  row is in_progress again), and a released subtransaction hands both to
+ *	  its parent.  At pre-commit only the claims still unfinished are read
+ *	  back, and one still in_progress without a lease fails the commit with
+ *	  IK005.  Nothing here is session state, so transaction pooling is safe.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -21,20 +25,89 @@
 #include "keystore.h"
 #include "xact.h"
 
+typedef struct XactClaim
+{
+	KeyId		id;				/* copies in TopTransactionContext */
+	ItemPointerData tid;		/* the in_progress row the claim wrote */
+	SubTransactionId claimed_in;	/* subtransaction of the claim */
+	SubTransactionId finished_in;	/* of complete()/release(), or Invalid */
+} XactClaim;
+
 static List *xact_claims = NIL;
 
-/* Remembers a claim without a lease made by the current transaction. */
-void
-idem_xact_remember_claim(const KeyId *id)
+static bool
+xact_same_key(const KeyId *a, const KeyId *b)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-	KeyId	   *copy = palloc(sizeof(KeyId));
+	return a->owner == b->owner &&
+		VARSIZE_ANY_EXHDR(a->key) == VARSIZE_ANY_EXHDR(b->key) &&
+		VARSIZE_ANY_EXHDR(a->scope) == VARSIZE_ANY_EXHDR(b->scope) &&
+		memcmp(VARDATA_ANY(a->key), VARDATA_ANY(b->key), VARSIZE_ANY_EXHDR(a->key)) == 0 &&
+		memcmp(VARDATA_ANY(a->scope), VARDATA_ANY(b->scope), VARSIZE_ANY_EXHDR(a->scope)) == 0;
+}
 
-	copy->owner = id->owner;
-	copy->scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
-	copy->key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
-	xact_claims = lappend(xact_claims, copy);
+/* The remembered, still unfinished claim of id, or NULL (newest first). */
+static XactClaim *
+xact_find_open(const KeyId *id)
+{
+	int			i;
+
+	for (i = list_length(xact_claims) - 1; i >= 0; i--)
+	{
+		XactClaim  *c = (XactClaim *) list_nth(xact_claims, i);
+
+		if (c->finished_in == InvalidSubTransactionId && xact_same_key(&c->id, id))
+			return c;
+	}
+	return NULL;
+}
+
+/* Remembers a claim without a lease, whose row is at tid. */
+void
+idem_xact_remember_claim(const KeyId *id, ItemPointer tid)
+{
+	MemoryContext old;
+	XactClaim  *c = xact_find_open(id);
+
+	if (c != NULL)
+	{
+		c->tid = *tid;			/* claimed again: same claim */
+		return;
+	}
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	c = palloc(sizeof(XactClaim));
+	c->id.owner = id->owner;
+	c->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
+	c->id.key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
+	c->tid = *tid;
+	c->claimed_in = GetCurrentSubTransactionId();
+	c->finished_in = InvalidSubTransactionId;
+	xact_claims = lappend(xact_claims, c);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * idem_xact_claim_row returns true and the row position if this
+ * transaction holds an unfinished claim without a lease on id.
+ */
+bool
+idem_xact_claim_row(const KeyId *id, ItemPointer tid)
+{
+	XactClaim  *c = xact_find_open(id);
+
+	if (c == NULL)
+		return false;
+	*tid = c->tid;
+	return true;
+}
+
+/* Marks this transaction's claim on id (if any) completed or released. */
+void
+idem_xact_finish_claim(const KeyId *id)
+{
+	XactClaim  *c = xact_find_open(id);
+
+	if (c != NULL)
+		c->finished_in = GetCurrentSubTransactionId();
 }
 
 /* Raises IK005 if a remembered claim is still open. */
@@ -43,17 +116,24 @@ xact_check_claims(bool prepare)
 {
 	KeyStore	ks;
 	ListCell   *lc;
+	bool		opened = false;
 
-	/* Dropped in this very transaction: its keys went with it. */
-	if (!OidIsValid(ks_relid_if_exists()))
-		return;
-	ks_open(&ks);
 	foreach(lc, xact_claims)
 	{
-		KeyId	   *id = (KeyId *) lfirst(lc);
+		XactClaim  *c = (XactClaim *) lfirst(lc);
 		KeyRow		row;
 
-		if (!ks_fetch(&ks, id, KS_LATEST, false, &row) || !row.own)
+		if (c->finished_in != InvalidSubTransactionId)
+			continue;
+		if (!opened)
+		{
+			/* Dropped in this very transaction: its keys went with it. */
+			if (!OidIsValid(ks_relid_if_exists()))
+				return;
+			ks_open(&ks);
+			opened = true;
+		}
+		if (!ks_fetch(&ks, &c->id, KS_LATEST, false, &row) || !row.own)
 			continue;
 		if (row.nulls[Anum_keys_lease_expires_at - 1] &&
 			KR_TEXT_EQ(&row, Anum_keys_state, cstring_to_text("in_progress")))
@@ -61,11 +141,12 @@ xact_check_claims(bool prepare)
 					(errcode(ERRCODE_IDEM_CLAIM_NOT_FINISHED),
 					 errmsg("cannot %s a transaction that claimed idempotency key \"%s\" without completing or releasing it",
 							prepare ? "prepare" : "commit",
-							text_to_cstring(id->key)),
+							text_to_cstring(c->id.key)),
 					 errdetail("Committing would leave the key claimed with no result, and a retry would redo the work."),
 					 errhint("Call idempotency.complete() or idempotency.release() before COMMIT, or claim with a lease.")));
 	}
-	ks_close(&ks);
+	if (opened)
+		ks_close(&ks);
 }
 
 static void
@@ -90,9 +171,47 @@ xact_callback(XactEvent event, void *arg)
 	}
 }
 
-/* Registers the transaction callback; called once from _PG_init. */
+static void
+xact_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					  SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	if (xact_claims == NIL)
+		return;
+	switch (event)
+	{
+		case SUBXACT_EVENT_ABORT_SUB:
+			foreach(lc, xact_claims)
+			{
+				XactClaim  *c = (XactClaim *) lfirst(lc);
+
+				if (c->claimed_in == mySubid)
+					xact_claims = foreach_delete_current(xact_claims, lc);
+				else if (c->finished_in == mySubid)
+					c->finished_in = InvalidSubTransactionId;
+			}
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+			foreach(lc, xact_claims)
+			{
+				XactClaim  *c = (XactClaim *) lfirst(lc);
+
+				if (c->claimed_in == mySubid)
+					c->claimed_in = parentSubid;
+				if (c->finished_in == mySubid)
+					c->finished_in = parentSubid;
+			}
+			break;
+		default:
+			break;
+	}
+}
+
+/* Registers the transaction callbacks; called once from _PG_init. */
 void
 idem_xact_init(void)
 {
 	RegisterXactCallback(xact_callback, NULL);
+	RegisterSubXactCallback(xact_subxact_callback, NULL);
 }

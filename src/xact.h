@@ -10,6 +10,8 @@
 #include "keystore.h"
 
 extern void idem_xact_init(void);
-extern void idem_xact_remember_claim(const KeyId *id);
+extern void idem_xact_remember_claim(const KeyId *id, ItemPointer tid);
+extern bool idem_xact_claim_row(const KeyId *id, ItemPointer tid);
+extern void idem_xact_finish_claim(const KeyId *id);
 
 #endif							/* IDEMPOTENCY_XACT_H */

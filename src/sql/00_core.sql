@@ -7,8 +7,9 @@
 
 -- ------------------------------------------------------------------------
 -- The key store.  One row per (owning role, scope, key).  The C functions
--- read and write it directly through its primary key; the column order is
--- part of the C code's contract (src/keystore.h).
+-- read and write it directly through its primary key, which leads with the
+-- key, its most selective column; the column order of table and primary key
+-- is part of the C code's contract (src/keystore.h, src/keystore.c).
 -- ------------------------------------------------------------------------
 CREATE TABLE idempotency.idempotency_keys (
     owner            pg_catalog.regrole     NOT NULL,
@@ -26,7 +27,7 @@ CREATE TABLE idempotency.idempotency_keys (
     created_at       pg_catalog.timestamptz NOT NULL,
     completed_at     pg_catalog.timestamptz,
     expires_at       pg_catalog.timestamptz NOT NULL,
-    CONSTRAINT idempotency_keys_pkey PRIMARY KEY (owner, scope, key),
+    CONSTRAINT idempotency_keys_pkey PRIMARY KEY (key, scope, owner),
     CONSTRAINT idempotency_keys_state_check
         CHECK (state OPERATOR(pg_catalog.=) 'in_progress'::pg_catalog.text
                OR state OPERATOR(pg_catalog.=) 'completed'::pg_catalog.text)

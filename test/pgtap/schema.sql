@@ -19,8 +19,8 @@ SELECT col_type_is('idempotency', 'idempotency_keys', 'lease_token', 'uuid', 'le
 SELECT col_not_null('idempotency', 'idempotency_keys', 'state', 'state is never NULL');
 SELECT col_not_null('idempotency', 'idempotency_keys', 'expires_at', 'expires_at is never NULL');
 SELECT has_pk('idempotency', 'idempotency_keys', 'the key table has a primary key');
-SELECT col_is_pk('idempotency', 'idempotency_keys', ARRAY['owner', 'scope', 'key'],
-                 'the primary key is (owner, scope, key)');
+SELECT col_is_pk('idempotency', 'idempotency_keys', ARRAY['key', 'scope', 'owner'],
+                 'the primary key is (key, scope, owner)');
 
 SELECT has_type('idempotency', 'claim_result', 'type claim_result exists');
 SELECT is((SELECT a.attname::text FROM pg_attribute a
