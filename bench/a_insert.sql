@@ -1,0 +1,5 @@
+-- (a) the floor: one autocommit INSERT ... ON CONFLICT DO NOTHING RETURNING
+-- of a row keyed by a fresh UUID made from two random 63-bit numbers.
+\set h random(0, 9223372036854775806)
+\set l random(0, 9223372036854775806)
+INSERT INTO bench.posts (id, user_id, content) VALUES ((lpad(to_hex(:h::bigint), 16, '0') || lpad(to_hex(:l::bigint), 16, '0'))::uuid, 1, 'hello') ON CONFLICT DO NOTHING RETURNING id, created_at;

@@ -1,0 +1,63 @@
+-- Benchmark schema and data, loaded by bench/run into its throwaway
+-- database after bench/brandur.sql (psql -v nkeys=N).  Not a pgbench script.
+--
+-- bench.posts is the application's table: a row keyed by a client-made
+-- UUID, the seeds' "INSERT ... ON CONFLICT DO NOTHING RETURNING" target.
+-- bench.replay_key(n) names the n-th pre-populated key (1..:nkeys), the same
+-- text that claim(uuid)/once(uuid) store for that UUID; the pgbench scripts
+-- spell the same expression out so that nothing but the measured call runs.
+
+\set ON_ERROR_STOP on
+
+CREATE EXTENSION idempotency;
+
+CREATE SCHEMA bench;
+
+CREATE TABLE bench.posts (
+    id         uuid        PRIMARY KEY,
+    user_id    integer     NOT NULL,
+    content    text        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE FUNCTION bench.replay_key(n bigint) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+RETURN '00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0');
+
+-- Completed keys for the replay cases (e, f, h): each made by once() with
+-- exactly the statement and parameters of bench/g_once.sql and
+-- bench/h_once_replay.sql, so that h's replays match the stored fingerprint.
+-- Each key's row is in bench.posts too.  Every claim holds its key's lock
+-- until the end of its transaction, so the keys are made 500 per
+-- transaction.
+SELECT pg_catalog.set_config('bench.nkeys', :'nkeys', false);
+
+DO $$
+DECLARE
+    nkeys bigint := current_setting('bench.nkeys')::bigint;
+    first bigint := 1;
+BEGIN
+    WHILE first <= nkeys LOOP
+        PERFORM idempotency.once(
+                  k,
+                  'INSERT INTO bench.posts (id, user_id, content) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id, created_at',
+                  k, 1, 'hello'::text)
+           FROM (SELECT bench.replay_key(n)::uuid AS k
+                   FROM generate_series(first, least(first + 499, nkeys)) AS n) AS keys;
+        COMMIT;
+        first := first + 500;
+    END LOOP;
+END
+$$;
+
+-- The hand-written table gets as many finished keys, so that both key
+-- tables (and their indexes) start the same size.
+INSERT INTO brandur.idempotency_keys
+       (user_id, idempotency_key, locked_at, recovery_point, response_code, response_body)
+SELECT 1, bench.replay_key(n), NULL, 'finished', 201,
+       jsonb_build_object('id', bench.replay_key(n)::uuid, 'status', 'created')
+  FROM generate_series(1, current_setting('bench.nkeys')::bigint) AS n;
+
+VACUUM ANALYZE bench.posts;
+VACUUM ANALYZE idempotency.idempotency_keys;
+VACUUM ANALYZE brandur.idempotency_keys;
