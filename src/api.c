@@ -480,20 +480,29 @@ ClaimOutcome
 idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 {
 	const KeyId *id = &req->id;
-	KeyStore	ks;
+	KeyStore	own_ks;
+	KeyStore   *ks = req->ks ? req->ks : &own_ks;
 	TimestampTz now = GetCurrentTimestamp();
 	ClaimOutcome outcome;
 
 	idem_check_writable("claim()");
-	ks_open(&ks);
+	if (req->ks == NULL)
+		ks_open(ks);
 
-	/* A completed row never changes: replay it without taking the lock. */
-	if (ks_fetch(&ks, id, KS_LATEST, true, row) && !row_absent(row, now) &&
+	/*
+	 * A completed row never changes: replay it without taking the lock.
+	 * once() skips this probe and locks first, since it mostly writes new
+	 * keys (its replays then cost a lock and its release instead).
+	 */
+	row->found = false;
+	if (!req->defer_insert &&
+		ks_fetch(ks, id, KS_LATEST, true, row) && !row_absent(row, now) &&
 		row_state_is(row, "completed"))
 	{
 		api_check_snapshot(id, row);
 		api_check_fingerprint(id, row, req->fingerprint);
-		ks_close(&ks);
+		if (req->ks == NULL)
+			ks_close(ks);
 		return CLAIM_COMPLETED;
 	}
 
@@ -510,12 +519,13 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 		{
 			KeyRow		dirty;
 
-			if (ks_fetch(&ks, id, KS_DIRTY, false, &dirty) && !row_absent(&dirty, now))
+			if (ks_fetch(ks, id, KS_DIRTY, false, &dirty) && !row_absent(&dirty, now))
 				api_check_fingerprint(id, &dirty, req->fingerprint);
 			row_init_busy(row, id);
 		}
 		row->nulls[Anum_keys_lease_token - 1] = true;
-		ks_close(&ks);
+		if (req->ks == NULL)
+			ks_close(ks);
 		return CLAIM_IN_PROGRESS;
 	}
 
@@ -523,18 +533,18 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 	now = GetCurrentTimestamp();
 	for (;;)
 	{
-		bool		found = ks_fetch(&ks, id, KS_LATEST, true, row);
+		bool		found = ks_fetch(ks, id, KS_LATEST, true, row);
 
 		if (!found || row_absent(row, now))
 		{
 			/* an expired row makes way for the new one (purge may beat us) */
 			if (found)
-				(void) ks_delete(&ks, row);
+				(void) ks_delete(ks, row);
 			row_init_claim(row, req, now);
 			if (req->defer_insert)
 				row->found = false; /* the caller writes the completed row */
 			else
-				ks_insert(&ks, row);
+				ks_insert(ks, row);
 			outcome = CLAIM_CLAIMED;
 			break;
 		}
@@ -574,7 +584,7 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 			row_clear_lease(row);
 			row->values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, req->ttl_us);
 		}
-		if (ks_update(&ks, row) == TM_Deleted)
+		if (ks_update(ks, row) == TM_Deleted)
 			continue;			/* expired and purged meanwhile: look again */
 		outcome = CLAIM_RECOVERED;
 		break;
@@ -589,7 +599,8 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 	}
 	else if (req->lease_us <= 0 && row->found)
 		idem_xact_remember_claim(id, &row->tid);
-	ks_close(&ks);
+	if (req->ks == NULL)
+		ks_close(ks);
 	return outcome;
 }
 
@@ -640,7 +651,8 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 void
 idem_insert_completed(const ClaimRequest *req, Datum response, KeyRow *row)
 {
-	KeyStore	ks;
+	KeyStore	own_ks;
+	KeyStore   *ks = req->ks ? req->ks : &own_ks;
 	TimestampTz now = GetCurrentTimestamp();
 
 	idem_check_response_size(response);
@@ -650,9 +662,11 @@ idem_insert_completed(const ClaimRequest *req, Datum response, KeyRow *row)
 	row->nulls[Anum_keys_response - 1] = false;
 	row->values[Anum_keys_completed_at - 1] = TimestampTzGetDatum(now);
 	row->nulls[Anum_keys_completed_at - 1] = false;
-	ks_open(&ks);
-	ks_insert(&ks, row);
-	ks_close(&ks);
+	if (req->ks == NULL)
+		ks_open(ks);
+	ks_insert(ks, row);
+	if (req->ks == NULL)
+		ks_close(ks);
 }
 
 /* ---------- results ---------- */
@@ -720,6 +734,7 @@ api_claim(FunctionCallInfo fcinfo, bool is_uuid)
 	req.id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
 	req.id.scope = idem_scope_from_arg(fcinfo, 1);
 	req.defer_insert = false;
+	req.ks = NULL;
 	req.fingerprint = api_optional_text_arg(fcinfo, 2, "fingerprint",
 											IDEM_MAX_FINGERPRINT_LEN);
 	req.wait_ms = PG_ARGISNULL(3) ? IDEM_WAIT_LOCK_TIMEOUT :

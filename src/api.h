@@ -31,6 +31,7 @@ typedef struct ClaimRequest
 	int64		ttl_us;			/* > 0 */
 	bool		defer_insert;	/* a new key: write no row, the caller will
 								 * write it completed (once()) */
+	KeyStore   *ks;				/* the caller's open key store, or NULL */
 } ClaimRequest;
 
 extern text *idem_key_from_arg(FunctionCallInfo fcinfo, int argno, bool is_uuid);

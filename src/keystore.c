@@ -102,7 +102,8 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
 			 RelationGetDescr(ks->heap)->natts, Natts_keys);
 	/* rd_pkindex is filled in by RelationGetIndexList */
-	list_free(RelationGetIndexList(ks->heap));
+	if (!ks->heap->rd_indexvalid)
+		list_free(RelationGetIndexList(ks->heap));
 	pkoid = ks->heap->rd_pkindex;
 	if (!OidIsValid(pkoid))
 		elog(ERROR, "idempotency.idempotency_keys has no primary key");

@@ -9,14 +9,17 @@
  *	  an error or a rollback stores nothing.  The statement runs through SPI
  *	  as the calling role, with typed parameters $1..$n taken from the
  *	  function's variadic "any" arguments; it is never built from strings.
- *	  Its fingerprint is a SHA-256 over the statement text and every
- *	  parameter's type and internal value, unless the caller gives one.
+ *	  Its fingerprint covers the statement text (by SHA-256) and every
+ *	  parameter's type and internal value (by a 128-bit hash), unless the
+ *	  caller gives one.
  *
  *	  Plans are prepared once per backend for each (statement, parameter
- *	  types) and kept (SPI_keepplan) in a small backend-local cache; the plan
- *	  cache revalidates them after DDL, search_path or role changes, and the
- *	  executor checks privileges at every run.  The cache is a pure
- *	  performance aid: it holds no session state a pooler could break.
+ *	  types) and kept (SPI_keepplan) in a small backend-local cache, with
+ *	  what the fingerprint needs to know of them (the statement's own digest,
+ *	  how each parameter type is hashed); PostgreSQL's plan cache revalidates
+ *	  them after DDL, search_path or role changes, and the executor checks
+ *	  privileges at every run.  The cache is a pure performance aid: it holds
+ *	  no session state a pooler could break.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -39,10 +42,14 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/typcache.h"
+#include "nodes/makefuncs.h"
+#include "utils/fmgroids.h"
 
 #include "api.h"
 #include "compat.h"
 #include "idempotency.h"
+#include "keystore.h"
 #include "locks.h"
 
 PG_FUNCTION_INFO_V1(idempotency_once);
@@ -58,23 +65,6 @@ typedef struct OnceParams
 	Datum	   *values;
 	char	   *nulls;			/* ' ' or 'n', as SPI wants */
 } OnceParams;
-
-/* A kept plan for one (statement, parameter types) */
-typedef struct OncePlan
-{
-	uint64		hash;			/* hash key: statement and parameter types */
-	char	   *sql;			/* in TopMemoryContext, to tell collisions */
-	int			nargs;
-	Oid			types[FUNC_MAX_ARGS];
-	SPIPlanPtr	plan;
-} OncePlan;
-
-#define ONCE_PLAN_CACHE_SIZE 256
-
-static HTAB *once_plans = NULL;
-
-/* How many once() statements are running in this backend (nesting depth) */
-static int	once_depth = 0;
 
 /*
  * Collects the variadic "any" arguments from argno on.  An explicit
@@ -192,6 +182,42 @@ once_check_statement(const char *sql)
 	}
 }
 
+/* A prepared statement and what the fingerprint needs to know of it */
+typedef struct OncePlan
+{
+	uint64		hash;			/* hash key: statement and parameter types */
+	char	   *sql;			/* in TopMemoryContext, to tell collisions */
+	int			nargs;
+	Oid			types[FUNC_MAX_ARGS];
+	bool		as_text[FUNC_MAX_ARGS]; /* hash the text form (see below) */
+	int16		typlen[FUNC_MAX_ARGS];
+	bool		typbyval[FUNC_MAX_ARGS];
+	uint8		sql_digest[32]; /* SHA-256 of the statement text */
+	SPIPlanPtr	plan;
+} OncePlan;
+
+#define ONCE_PLAN_CACHE_SIZE 256
+
+static HTAB *once_plans = NULL;
+
+/* How many once() statements are running in this backend (nesting depth) */
+static int	once_depth = 0;
+
+/* SHA-256 of len bytes at data, into digest[32]. */
+static void
+once_sha256(const char *data, size_t len, uint8 *digest)
+{
+	bytea	   *input = (bytea *) palloc(VARHDRSZ + len);
+	bytea	   *out;
+
+	SET_VARSIZE(input, VARHDRSZ + len);
+	memcpy(VARDATA(input), data, len);
+	out = DatumGetByteaPP(DirectFunctionCall1(sha256_bytea, PointerGetDatum(input)));
+	Assert(VARSIZE_ANY_EXHDR(out) == 32);
+	memcpy(digest, VARDATA_ANY(out), 32);
+	pfree(input);
+}
+
 /*
  * Whether a type's values are hashed in their text form: when their
  * internal form holds OIDs that are not fixed, i.e. an anonymous record, or
@@ -210,45 +236,53 @@ once_hash_as_text(Oid type)
 	return OidIsValid(elem) && once_hash_as_text(elem);
 }
 
+/* Fills in what the fingerprint needs to know of plan's statement and types. */
+static void
+once_describe(OncePlan *plan, const char *sql)
+{
+	int			i;
+
+	once_sha256(sql, strlen(sql), plan->sql_digest);
+	for (i = 0; i < plan->nargs; i++)
+	{
+		plan->as_text[i] = once_hash_as_text(plan->types[i]);
+		get_typlenbyval(plan->types[i], &plan->typlen[i], &plan->typbyval[i]);
+	}
+}
+
 /*
- * Appends value, of type type, to buf in its internal representation:
- * the bytes the server itself compares, which no session setting
- * (TimeZone, DateStyle, client_encoding, bytea_output ...) changes, or
- * in its text form where once_hash_as_text says so.
+ * Appends parameter i's value to buf: in its internal representation, the
+ * bytes the server itself compares, which no session setting (TimeZone,
+ * DateStyle, client_encoding, bytea_output ...) changes; or in its text
+ * form where once_hash_as_text says so.
  */
 static void
-once_append_value(StringInfo buf, Oid type, Datum value)
+once_append_value(StringInfo buf, const OncePlan *plan, int i, Datum value)
 {
-	int16		typlen;
-	bool		typbyval;
-
-	if (once_hash_as_text(type))
+	if (plan->as_text[i])
 	{
 		Oid			outfunc;
 		bool		isvarlena;
 		char	   *str;
 
-		getTypeOutputInfo(type, &outfunc, &isvarlena);
+		getTypeOutputInfo(plan->types[i], &outfunc, &isvarlena);
 		str = OidOutputFunctionCall(outfunc, value);
 		appendStringInfo(buf, "T%zu:", strlen(str));
 		appendStringInfoString(buf, str);
-		return;
 	}
-
-	get_typlenbyval(type, &typlen, &typbyval);
-	if (typbyval)
+	else if (plan->typbyval[i])
 	{
 		appendStringInfoString(buf, "D:");
 		appendBinaryStringInfo(buf, (const char *) &value, sizeof(Datum));
 	}
-	else if (typlen == -1)
+	else if (plan->typlen[i] == -1)
 	{
 		struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
 
 		appendStringInfo(buf, "L%zu:", (size_t) VARSIZE_ANY_EXHDR(v));
 		appendBinaryStringInfo(buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 	}
-	else if (typlen == -2)
+	else if (plan->typlen[i] == -2)
 	{
 		const char *str = DatumGetCString(value);
 
@@ -257,42 +291,51 @@ once_append_value(StringInfo buf, Oid type, Datum value)
 	}
 	else
 	{
-		appendStringInfo(buf, "F%d:", typlen);
-		appendBinaryStringInfo(buf, DatumGetPointer(value), typlen);
+		appendStringInfo(buf, "F%d:", plan->typlen[i]);
+		appendBinaryStringInfo(buf, DatumGetPointer(value), plan->typlen[i]);
 	}
 }
 
 /*
- * SHA-256 (lower-case hex) over the statement text and each parameter's
- * type OID and internal value (NULLs included).
+ * The fingerprint, 64 lower-case hex digits: the first 128 bits of the
+ * statement's SHA-256, then a 128-bit hash of each parameter's type OID and
+ * value (NULLs included), seeded by the rest of that SHA-256.  It tells a
+ * key reused for another request; it is no cryptographic commitment, so
+ * the per-call part uses PostgreSQL's fast hash, not a second SHA-256.
  */
 static text *
-once_fingerprint(const char *sql, const OnceParams *p)
+once_fingerprint(const OncePlan *plan, const OnceParams *p)
 {
 	StringInfoData buf;
-	bytea	   *input;
-	bytea	   *digest;
+	uint64		seed1;
+	uint64		seed2;
+	uint8		out[32];
 	char		hex[2 * 32 + 1];
+	uint64		h[2];
 	uint64		len;
 	int			i;
+	int			k;
 
 	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, sql, strlen(sql) + 1);
 	for (i = 0; i < p->nargs; i++)
 	{
 		appendStringInfo(&buf, "%u:", p->types[i]);
 		if (p->nulls[i] == 'n')
 			appendStringInfoString(&buf, "N");
 		else
-			once_append_value(&buf, p->types[i], p->values[i]);
+			once_append_value(&buf, plan, i, p->values[i]);
 		appendStringInfoChar(&buf, '\0');
 	}
+	memcpy(&seed1, plan->sql_digest + 16, sizeof(uint64));
+	memcpy(&seed2, plan->sql_digest + 24, sizeof(uint64));
+	h[0] = hash_bytes_extended((const unsigned char *) buf.data, buf.len, seed1);
+	h[1] = hash_bytes_extended((const unsigned char *) buf.data, buf.len, seed2);
 
-	input = (bytea *) palloc(VARHDRSZ + buf.len);
-	SET_VARSIZE(input, VARHDRSZ + buf.len);
-	memcpy(VARDATA(input), buf.data, buf.len);
-	digest = DatumGetByteaPP(DirectFunctionCall1(sha256_bytea, PointerGetDatum(input)));
-	len = hex_encode(VARDATA_ANY(digest), VARSIZE_ANY_EXHDR(digest), hex);
+	memcpy(out, plan->sql_digest, 16);
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < 8; i++)
+			out[16 + 8 * k + i] = (uint8) (h[k] >> (56 - 8 * i));
+	len = hex_encode((const char *) out, 32, hex);
 	return cstring_to_text_with_len(hex, (int) len);
 }
 
@@ -313,16 +356,19 @@ once_plans_reset(void)
 }
 
 /*
- * once_plan_for returns the kept plan of sql with p's parameter types,
- * checking and preparing the statement on first use.  Called inside SPI.
+ * once_plan_for returns the prepared statement of sql with p's parameter
+ * types, checking, preparing and keeping it on first use.  Called inside
+ * SPI.  When keeping it would free a plan that an enclosing once() may be
+ * running (a once() inside another's statement, with the cache full or the
+ * slot taken), the statement is returned unsaved, in this call's SPI memory.
  */
-static SPIPlanPtr
+static OncePlan *
 once_plan_for(const char *sql, const OnceParams *p)
 {
 	uint64		hash;
 	OncePlan   *entry;
+	OncePlan   *fresh;
 	bool		found;
-	SPIPlanPtr	plan;
 
 	if (once_plans == NULL)
 	{
@@ -344,25 +390,26 @@ once_plan_for(const char *sql, const OnceParams *p)
 	if (entry != NULL && entry->nargs == p->nargs &&
 		strcmp(entry->sql, sql) == 0 &&
 		memcmp(entry->types, p->types, sizeof(Oid) * p->nargs) == 0)
-		return entry->plan;
+		return entry;
 
-	/* A miss: check, prepare and keep the statement. */
+	/* A miss: check and prepare the statement. */
 	once_check_statement(sql);
-	plan = SPI_prepare(sql, p->nargs, p->types);
-	if (plan == NULL)
+	fresh = palloc(sizeof(OncePlan));
+	fresh->hash = hash;
+	fresh->nargs = p->nargs;
+	if (p->nargs > 0)
+		memcpy(fresh->types, p->types, sizeof(Oid) * p->nargs);
+	fresh->plan = SPI_prepare(sql, p->nargs, p->types);
+	if (fresh->plan == NULL)
 		elog(ERROR, "once(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	once_describe(fresh, sql);
 
-	/*
-	 * Making room would free a plan that an enclosing once() may be running
-	 * (a once() inside another's statement): then use this plan unsaved,
-	 * freed with this call's SPI memory.
-	 */
 	if (once_depth > 0 &&
 		(entry != NULL || hash_get_num_entries(once_plans) >= ONCE_PLAN_CACHE_SIZE))
-		return plan;
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "once(): SPI_keepplan failed");
+		return fresh;
 
+	if (SPI_keepplan(fresh->plan) != 0)
+		elog(ERROR, "once(): SPI_keepplan failed");
 	if (entry != NULL)
 	{
 		/* a hash collision: the newer statement takes the slot */
@@ -372,81 +419,85 @@ once_plan_for(const char *sql, const OnceParams *p)
 	else if (hash_get_num_entries(once_plans) >= ONCE_PLAN_CACHE_SIZE)
 		once_plans_reset();
 	entry = hash_search(once_plans, &hash, HASH_ENTER, &found);
+	memcpy(entry, fresh, sizeof(OncePlan));
 	entry->sql = MemoryContextStrdup(TopMemoryContext, sql);
-	entry->nargs = p->nargs;
-	memcpy(entry->types, p->types, sizeof(Oid) * p->nargs);
-	entry->plan = plan;
-	return plan;
+	return entry;
+}
+
+/* to_jsonb() set up to take a record: its argument type comes from fn_expr. */
+static FmgrInfo *
+once_to_jsonb_record(void)
+{
+	static FmgrInfo flinfo;
+	static bool ready = false;
+
+	if (!ready)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		fmgr_info_cxt(F_TO_JSONB, &flinfo, TopMemoryContext);
+		flinfo.fn_expr = (Node *) makeFuncExpr(F_TO_JSONB, JSONBOID,
+											   list_make1(makeNullConst(RECORDOID, -1, InvalidOid)),
+											   InvalidOid, InvalidOid,
+											   COERCE_EXPLICIT_CALL);
+		MemoryContextSwitchTo(old);
+		ready = true;
+	}
+	return &flinfo;
 }
 
 /*
- * Runs sql with p through SPI as the calling role and returns its result
- * rows as a jsonb array of objects (an empty array for no rows).
+ * Runs plan with p through SPI as the calling role and returns its result
+ * rows, in resultcxt, as a jsonb array of objects (empty for no rows).
  */
 static Datum
-once_run(const char *sql, const OnceParams *p)
+once_run(OncePlan *plan, const OnceParams *p, MemoryContext resultcxt)
 {
-	StringInfoData json;
-	MemoryContext callcxt = CurrentMemoryContext;
+	SPIPlanPtr volatile spiplan = plan->plan;
+	JsonbParseState *state = NULL;
+	JsonbValue *array;
+	MemoryContext spicxt;
 	Datum		result;
 	int			rc;
 	uint64		i;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
+	once_depth++;
+	PG_TRY();
 	{
-		SPIPlanPtr volatile plan = once_plan_for(sql, p);
-
-		once_depth++;
-		PG_TRY();
-		{
-			rc = SPI_execute_plan(plan, p->values, p->nulls, false, 0);
-		}
-		PG_FINALLY();
-		{
-			once_depth--;
-		}
-		PG_END_TRY();
+		rc = SPI_execute_plan(spiplan, p->values, p->nulls, false, 0);
 	}
+	PG_FINALLY();
+	{
+		once_depth--;
+	}
+	PG_END_TRY();
 	if (rc < 0)
 		elog(ERROR, "once(): SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 
-	/* The json text is built in the caller's context: it outlives SPI. */
-	{
-		MemoryContext spicxt = MemoryContextSwitchTo(callcxt);
-
-		initStringInfo(&json);
-		MemoryContextSwitchTo(spicxt);
-	}
-	appendStringInfoChar(&json, '[');
+	spicxt = MemoryContextSwitchTo(resultcxt);
+	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 	if (SPI_tuptable != NULL && SPI_processed > 0)
 	{
 		TupleDesc	td = BlessTupleDesc(CreateTupleDescCopy(SPI_tuptable->tupdesc));
+		FmgrInfo   *to_jsonb_record = once_to_jsonb_record();
 
 		for (i = 0; i < SPI_processed; i++)
 		{
 			Datum		rec = heap_copy_tuple_as_datum(SPI_tuptable->vals[i], td);
-			text	   *row = DatumGetTextPP(DirectFunctionCall1(row_to_json, rec));
-			MemoryContext spicxt;
+			Jsonb	   *obj = DatumGetJsonbP(FunctionCall1(to_jsonb_record, rec));
+			JsonbValue	elem;
 
-			spicxt = MemoryContextSwitchTo(callcxt);
-			if (i > 0)
-				appendStringInfoChar(&json, ',');
-			appendBinaryStringInfo(&json, VARDATA_ANY(row), VARSIZE_ANY_EXHDR(row));
-			MemoryContextSwitchTo(spicxt);
+			elem.type = jbvBinary;
+			elem.val.binary.data = &obj->root;
+			elem.val.binary.len = VARSIZE(obj) - VARHDRSZ;
+			(void) pushJsonbValue(&state, WJB_ELEM, &elem);
 			CHECK_FOR_INTERRUPTS();
 		}
 	}
-	{
-		MemoryContext spicxt = MemoryContextSwitchTo(callcxt);
+	array = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	result = JsonbPGetDatum(JsonbValueToJsonb(array));
+	MemoryContextSwitchTo(spicxt);
 
-		appendStringInfoChar(&json, ']');
-		MemoryContextSwitchTo(spicxt);
-	}
-	SPI_finish();
-
-	result = DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data));
 	idem_check_response_size(result);
 	return result;
 }
@@ -454,15 +505,19 @@ once_run(const char *sql, const OnceParams *p)
 /*
  * The shared body: key at argument 0; scope, ttl and fingerprint from
  * once_with's arguments 1-3 when with_options; the statement, then the
- * parameters.
+ * parameters.  Everything between SPI_connect and SPI_finish is allocated
+ * in SPI's memory, except the result, which is built in the caller's.
  */
 static Datum
 once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 {
 	int			stmt_arg = with_options ? 4 : 1;
+	MemoryContext callcxt = CurrentMemoryContext;
 	ClaimRequest req;
+	KeyStore	ks;
 	KeyRow		row;
 	OnceParams	params;
+	OncePlan   *plan;
 	char	   *sql;
 	ClaimOutcome outcome;
 	Datum		response;
@@ -485,7 +540,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 				 errmsg("statement must not be null")));
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(stmt_arg));
 	once_collect_params(fcinfo, stmt_arg + 1, &params);
-
+	req.fingerprint = NULL;
 	if (with_options && !PG_ARGISNULL(3))
 	{
 		req.fingerprint = PG_GETARG_TEXT_PP(3);
@@ -495,16 +550,34 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 					 errmsg("fingerprint must be at most %d bytes long",
 							IDEM_MAX_FINGERPRINT_LEN)));
 	}
-	else
-		req.fingerprint = once_fingerprint(sql, &params);
 
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = once_plan_for(sql, &params);
+	if (req.fingerprint == NULL)
+		req.fingerprint = once_fingerprint(plan, &params);
+
+	ks_open(&ks);
+	req.ks = &ks;
 	outcome = idem_claim_internal(&req, &row);
 	switch (outcome)
 	{
 		case CLAIM_COMPLETED:
+			ks_close(&ks);
 			if (row.nulls[Anum_keys_response - 1])
+			{
+				SPI_finish();
 				PG_RETURN_NULL();
-			PG_RETURN_DATUM(row.values[Anum_keys_response - 1]);
+			}
+			{
+				/* copied out of SPI's memory, which SPI_finish frees */
+				MemoryContext old = MemoryContextSwitchTo(callcxt);
+
+				response = PointerGetDatum(PG_DETOAST_DATUM_COPY(row.values[Anum_keys_response - 1]));
+				MemoryContextSwitchTo(old);
+			}
+			SPI_finish();
+			PG_RETURN_DATUM(response);
 		case CLAIM_IN_PROGRESS:
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
@@ -517,11 +590,13 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 			break;
 	}
 
-	response = once_run(sql, &params);
+	response = once_run(plan, &params, callcxt);
 	if (row.found)				/* a row to finish: recovered, or claimed earlier */
 		idem_complete_internal(&req.id, response, false, (Datum) 0, true, NULL, &row);
 	else
 		idem_insert_completed(&req, response, &row);
+	ks_close(&ks);
+	SPI_finish();
 	PG_RETURN_DATUM(response);
 }
 
