@@ -6,22 +6,28 @@
  *	  The launcher (static, registered in _PG_init when preloaded, started
  *	  once recovery has finished, so never on a standby) is connected to no
  *	  database.  It reads pg_database and starts a short-lived worker in
- *	  each database it has not looked at yet ("a probe"); a worker that
- *	  finds no schedule there exits at once, one that finds one stays and
- *	  purges every interval.  The launcher restarts a scheduled worker that
- *	  exited unexpectedly (after a back-off, and only if its database still
+ *	  each database that has no worker and that it has not looked at in the
+ *	  last WK_REPROBE_NAPTIMES naptimes ("a probe"); a worker that finds no
+ *	  schedule there exits at once, one that finds one stays and purges
+ *	  every interval.  The launcher restarts a scheduled worker that exited
+ *	  unexpectedly (after a back-off, and only if its database still
  *	  exists), and starts one when a transaction that changed a schedule
  *	  commits: a trigger on the schedule table marks the database's slot
- *	  and sets the launcher's and the worker's latches at COMMIT.
+ *	  and sets the launcher's and the worker's latches at COMMIT.  Such a
+ *	  transaction may not be prepared for two-phase commit (COMMIT PREPARED
+ *	  runs no callback of ours); writes that bypass the trigger are found
+ *	  by the next probe.
  *
  *	  A worker runs each cycle as batches of idempotency.purge(), each in a
  *	  transaction of its own, as the extension's owner.  It holds no
  *	  snapshot while sleeping and computes its next run from the start of
- *	  the last one, so a signal never delays it.  It reads its schedule
- *	  again when its latch is set (also between batches) and at least every
- *	  launcher_naptime.  An error ends the cycle and is recorded; the next
- *	  cycle runs as planned.  A worker whose extension or schedule is gone
- *	  exits.
+ *	  the last one, so a signal never delays it.  A schedule column that is
+ *	  NULL follows its GUC (expiry_interval, expiry_batch_size), re-read on
+ *	  SIGHUP.  It reads its schedule again when its latch is set (also
+ *	  between batches) and at least every launcher_naptime.  An error ends
+ *	  the cycle and is recorded; the next attempt comes as planned, but no
+ *	  sooner than the lesser of WK_RETRY_MS and the interval.  A worker
+ *	  whose extension or schedule is gone exits.
  *
  *	  Shared state: an array of idempotency.max_databases slots, one per
  *	  database that has (or is being probed for) a worker.  Every field is
@@ -86,14 +92,17 @@ PG_FUNCTION_INFO_V1(idempotency_expiry_schedule_changed);
 #define WK_ERROR_LEN			256
 #define WK_RESTART_DELAY_MS		5000	/* first back-off after an unexpected exit */
 #define WK_MAX_RESTART_DELAY_MS 300000	/* back-off doubles up to this */
-#define WK_RETRY_MS				10000	/* retry after the schedule could not be read */
+#define WK_RETRY_MS				10000	/* longest pause after an error */
 #define WK_MAX_PROBES			2	/* probes in flight at once */
+#define WK_REPROBE_NAPTIMES		5	/* look again at a database without a worker */
 #define WK_LAUNCHER_RESTART_S	10
 
 /* GUCs */
 static int	wk_max_databases = 32;
 static int	wk_launcher_naptime = 60;	/* seconds */
 static int	wk_batch_delay = 0;		/* milliseconds */
+static int	wk_default_every = IDEM_EXPIRY_DEFAULT_EVERY_SECS;	/* seconds */
+static int	wk_default_batch_size = IDEM_EXPIRY_DEFAULT_BATCH_SIZE;
 
 /* One database's worker, as the launcher, the worker and the view see it */
 typedef struct WkSlot
@@ -108,8 +117,8 @@ typedef struct WkSlot
 	bool		start_requested;	/* a committed change asks for a look */
 	int			failures;		/* unexpected exits since the last good read */
 	TimestampTz stopped_at;		/* when a worker last exited, or 0 */
-	Interval	every;			/* the schedule, as last read */
-	int32		batch_size;
+	Interval	every;			/* the effective schedule (the GUC's */
+	int32		batch_size;		/* value where the column is NULL) */
 	TimestampTz last_start;		/* the last cycle, 0 if none */
 	TimestampTz last_end;		/* 0 while a cycle runs */
 	int64		last_deleted;
@@ -135,9 +144,14 @@ static shmem_startup_hook_type wk_prev_shmem_startup = NULL;
 static shmem_request_hook_type wk_prev_shmem_request = NULL;
 #endif
 
-/* Backend side: a committed schedule change to announce */
-static bool wk_xact_callback_registered = false;
-static bool wk_notify_pending = false;
+/*
+ * Backend side: the schedule changed in this transaction.  wk_changed_level
+ * is the outermost (sub)transaction nesting level that holds a change, 0
+ * for none; wk_notify_wanted says whether to announce it at COMMIT.
+ */
+static bool wk_xact_callbacks_registered = false;
+static int	wk_changed_level = 0;
+static bool wk_notify_wanted = false;
 static NameData wk_notify_datname;
 
 /* ======================================================================
@@ -164,7 +178,7 @@ idem_worker_define_gucs(void)
 
 	DefineCustomIntVariable("idempotency.launcher_naptime",
 							"Time between two looks of the expiry launcher for new databases.",
-							"Scheduling or unscheduling expiry takes effect at once; this only bounds how long a database created from a template with a schedule waits for its worker.",
+							"Scheduling or unscheduling expiry takes effect at once; this only bounds how long a database created from a template with a schedule waits for its worker.  A database without a worker is looked at again every five naptimes.",
 							&wk_launcher_naptime,
 							60, 1, 3600,
 							PGC_SIGHUP, GUC_UNIT_S,
@@ -176,6 +190,23 @@ idem_worker_define_gucs(void)
 							&wk_batch_delay,
 							0, 0, 10000,
 							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("idempotency.expiry_interval",
+							"Time between two expiry runs, for schedules that do not set one.",
+							"Applies to every database whose schedule_expiry() was given no interval (NULL); a reload changes the interval of running workers.",
+							&wk_default_every,
+							IDEM_EXPIRY_DEFAULT_EVERY_SECS,
+							IDEM_EXPIRY_MIN_EVERY_SECS, IDEM_EXPIRY_MAX_EVERY_SECS,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("idempotency.expiry_batch_size",
+							"Largest number of keys one expiry batch deletes, for schedules that do not set one.",
+							"Applies to every database whose schedule_expiry() was given no batch size (NULL).",
+							&wk_default_batch_size,
+							IDEM_EXPIRY_DEFAULT_BATCH_SIZE, 1, IDEM_EXPIRY_MAX_BATCH_SIZE,
+							PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
 }
 
@@ -394,7 +425,14 @@ typedef struct LnDatabase
 /* Handles of the workers this launcher registered, by slot */
 static BackgroundWorkerHandle **ln_handles = NULL;
 
-/* Databases this launcher has started a worker in (in TopMemoryContext) */
+/* When this launcher last started a worker in a database */
+typedef struct LnProbe
+{
+	Oid			oid;
+	TimestampTz at;
+} LnProbe;
+
+/* LnProbes, in TopMemoryContext */
 static List *ln_probed = NIL;
 
 static bool ln_warned_full = false;
@@ -543,14 +581,63 @@ ln_earliest_due(TimestampTz now)
 	return due;
 }
 
+static LnProbe *
+ln_find_probe(Oid oid)
+{
+	ListCell   *lc;
+
+	foreach(lc, ln_probed)
+	{
+		LnProbe    *p = lfirst(lc);
+
+		if (p->oid == oid)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * Whether a database without a slot is due for a probe: never looked at
+ * by this launcher, or not for WK_REPROBE_NAPTIMES naptimes.  Looking
+ * again finds schedules whose writing could not wake the launcher (with
+ * the trigger disabled, say).
+ */
+static bool
+ln_probe_due(Oid oid, TimestampTz now)
+{
+	LnProbe    *p = ln_find_probe(oid);
+
+	return p == NULL ||
+		now >= TimestampTzPlusMilliseconds(p->at, (int64) WK_REPROBE_NAPTIMES *
+										   wk_launcher_naptime * 1000);
+}
+
+/* Records that a worker was started in a database at now. */
+static void
+ln_note_probe(Oid oid, TimestampTz now)
+{
+	LnProbe    *p = ln_find_probe(oid);
+
+	if (p == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		p = palloc(sizeof(LnProbe));
+		p->oid = oid;
+		ln_probed = lappend(ln_probed, p);
+		MemoryContextSwitchTo(old);
+	}
+	p->at = now;
+}
+
 /*
  * Brings the slots in line with pg_database: frees the idle slots of
  * databases that are gone (or became templates), and adds a slot for
- * databases not yet probed by this launcher, no more than WK_MAX_PROBES
+ * databases due for a probe (ln_probe_due), no more than WK_MAX_PROBES
  * probes at once.  Returns whether databases are left to probe.
  */
 static bool
-ln_reconcile(List *dbs)
+ln_reconcile(List *dbs, TimestampTz now)
 {
 	List	   *still_probed = NIL;
 	ListCell   *lc;
@@ -586,7 +673,7 @@ ln_reconcile(List *dbs)
 	{
 		const LnDatabase *d = lfirst(lc);
 
-		if (list_member_oid(ln_probed, d->oid) || wk_find_slot(d->oid) >= 0)
+		if (wk_find_slot(d->oid) >= 0 || !ln_probe_due(d->oid, now))
 			continue;
 		if (probes >= WK_MAX_PROBES)
 		{
@@ -616,10 +703,12 @@ ln_reconcile(List *dbs)
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	foreach(lc, ln_probed)
 	{
-		Oid			oid = lfirst_oid(lc);
+		LnProbe    *p = lfirst(lc);
 
-		if (ln_lookup(dbs, oid) != NULL)
-			still_probed = lappend_oid(still_probed, oid);
+		if (ln_lookup(dbs, p->oid) != NULL)
+			still_probed = lappend(still_probed, p);
+		else
+			pfree(p);
 	}
 	list_free(ln_probed);
 	ln_probed = still_probed;
@@ -629,7 +718,7 @@ ln_reconcile(List *dbs)
 
 /* Registers the worker of slot i; the handle goes to ln_handles[i]. */
 static bool
-ln_start_worker(int i, Oid dboid, const char *datname)
+ln_start_worker(int i, Oid dboid, const char *datname, TimestampTz now)
 {
 	BackgroundWorker bgw;
 	BackgroundWorkerHandle *handle;
@@ -658,9 +747,7 @@ ln_start_worker(int i, Oid dboid, const char *datname)
 	{
 		ln_forget_handle(i);
 		ln_handles[i] = handle;
-		old = MemoryContextSwitchTo(TopMemoryContext);
-		ln_probed = list_append_unique_oid(ln_probed, dboid);
-		MemoryContextSwitchTo(old);
+		ln_note_probe(dboid, now);
 	}
 	return ok;
 }
@@ -718,7 +805,7 @@ ln_start_due(TimestampTz now)
 		failures = s->failures;
 		LWLockRelease(wk_shared->lock);
 
-		if (ln_start_worker(i, dboid, NameStr(datname)))
+		if (ln_start_worker(i, dboid, NameStr(datname), now))
 		{
 			if (probe)
 				probes++;
@@ -812,7 +899,7 @@ idempotency_launcher_main(Datum main_arg)
 		if (now >= next_scan || more_to_probe || ln_earliest_due(now) <= now)
 		{
 			pgstat_report_activity(STATE_RUNNING, "looking for databases");
-			more_to_probe = ln_reconcile(ln_list_databases());
+			more_to_probe = ln_reconcile(ln_list_databases(), now);
 			MemoryContextSwitchTo(loop_cxt);
 			pgstat_report_activity(STATE_IDLE, NULL);
 			last_scan = now;
@@ -843,8 +930,12 @@ typedef enum WkState
 /* Per-worker state; static so that it survives a longjmp intact */
 static int	wk_slotno = -1;
 static WkState wk_state = WK_UNKNOWN;
-static int64 wk_every_us = 0;
+static int64 wk_every_us = 0;	/* the effective schedule */
 static int32 wk_batch_size = 0;
+static bool wk_every_set = false;	/* the schedule row, as last read; */
+static Interval wk_every_row;	/* unset columns follow the GUCs */
+static bool wk_batch_size_set = false;
+static int32 wk_batch_size_row = 0;
 static MemoryContext wk_cxt = NULL;
 static bool wk_announced = false;
 
@@ -908,6 +999,46 @@ wk_become_owner(Oid owner, Oid *save_uid, int *save_sec)
 }
 
 /*
+ * Computes the effective schedule from the row last read and the GUCs, and
+ * publishes it in the slot.  Called after each read and each reload.
+ */
+static void
+wk_apply_schedule(void)
+{
+	WkSlot	   *s = wk_my_slot();
+	Interval	every;
+
+	if (wk_every_set)
+		every = wk_every_row;
+	else
+	{
+		memset(&every, 0, sizeof(every));
+		every.time = (int64) wk_default_every * USECS_PER_SEC;
+	}
+	wk_every_us = Max(wk_interval_usecs(&every),
+					  (int64) IDEM_EXPIRY_MIN_EVERY_SECS * USECS_PER_SEC);
+	wk_batch_size = wk_batch_size_set ? wk_batch_size_row : wk_default_batch_size;
+	wk_batch_size = Min(Max(wk_batch_size, 1), IDEM_EXPIRY_MAX_BATCH_SIZE);
+
+	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
+	s->every = every;
+	s->batch_size = wk_batch_size;
+	LWLockRelease(wk_shared->lock);
+}
+
+/* Handles a pending SIGHUP: reloads the settings and applies them. */
+static void
+wk_reload_if_pending(void)
+{
+	if (!ConfigReloadPending)
+		return;
+	ConfigReloadPending = false;
+	ProcessConfigFile(PGC_SIGHUP);
+	if (wk_state == WK_SCHEDULED)
+		wk_apply_schedule();
+}
+
+/*
  * Reads the database's schedule in a short transaction and publishes it in
  * the slot.  Sets wk_state: WK_ABSENT when the extension or its schedule
  * row is missing.
@@ -917,6 +1048,8 @@ wk_read_schedule(void)
 {
 	WkSlot	   *s = wk_my_slot();
 	bool		found = false;
+	bool		every_set = false;
+	bool		batch_size_set = false;
 	Interval	every;
 	int32		batch_size = 0;
 	Oid			owner;
@@ -957,11 +1090,16 @@ wk_read_schedule(void)
 			Datum		d1 = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull1);
 			Datum		d2 = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull2);
 
-			if (!isnull1 && !isnull2)
+			found = true;
+			if (!isnull1)
 			{
 				every = *DatumGetIntervalP(d1);
+				every_set = true;
+			}
+			if (!isnull2)
+			{
 				batch_size = DatumGetInt32(d2);
-				found = true;
+				batch_size_set = true;
 			}
 		}
 		SPI_finish();
@@ -972,13 +1110,13 @@ wk_read_schedule(void)
 	MemoryContextSwitchTo(wk_cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);
 
-	if (found)
-	{
-		wk_every_us = Max(wk_interval_usecs(&every),
-						  (int64) IDEM_EXPIRY_MIN_EVERY_SECS * USECS_PER_SEC);
-		wk_batch_size = Min(Max(batch_size, 1), IDEM_EXPIRY_MAX_BATCH_SIZE);
-	}
+	wk_every_set = every_set;
+	wk_every_row = every;
+	wk_batch_size_set = batch_size_set;
+	wk_batch_size_row = batch_size;
 	wk_state = found ? WK_SCHEDULED : WK_ABSENT;
+	if (found)
+		wk_apply_schedule();
 
 	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
 	/* a probe is over: the launcher may start the next one */
@@ -987,11 +1125,7 @@ wk_read_schedule(void)
 	s->known = true;
 	s->scheduled = found;
 	if (found)
-	{
-		s->every = every;
-		s->batch_size = wk_batch_size;
 		s->failures = 0;
-	}
 	LWLockRelease(wk_shared->lock);
 
 	if (found && !wk_announced)
@@ -1087,11 +1221,7 @@ wk_run_cycle(void)
 		if (wk_batch_delay > 0)
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 wk_batch_delay, PG_WAIT_EXTENSION);
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		wk_reload_if_pending();
 
 		/* woken up (a schedule change, say): read the schedule again */
 		if (MyLatch->is_set)
@@ -1181,12 +1311,9 @@ idempotency_expiry_main(Datum main_arg)
 		TimestampTz now;
 		TimestampTz wake;
 		TimestampTz last_start;
+		bool		failed = false;
 
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		wk_reload_if_pending();
 		MemoryContextReset(wk_cxt);
 
 		PG_TRY();
@@ -1207,6 +1334,7 @@ idempotency_expiry_main(Datum main_arg)
 		PG_CATCH();
 		{
 			wk_recover_from_error();
+			failed = true;
 		}
 		PG_END_TRY();
 
@@ -1227,6 +1355,21 @@ idempotency_expiry_main(Datum main_arg)
 		else
 			wake = TimestampTzPlusMilliseconds(now, WK_RETRY_MS);
 		wake = Min(wake, TimestampTzPlusMilliseconds(now, (int64) wk_launcher_naptime * 1000));
+
+		/*
+		 * After an error (the schedule could not be read, say) the next run
+		 * may already be due: pause anyway, for the interval or WK_RETRY_MS,
+		 * whichever is shorter, so that a lasting error is not retried in a
+		 * tight loop.
+		 */
+		if (failed)
+		{
+			int64		pause_ms = WK_RETRY_MS;
+
+			if (wk_state == WK_SCHEDULED && wk_every_us > 0)
+				pause_ms = Min(pause_ms, wk_every_us / 1000);
+			wake = Max(wake, TimestampTzPlusMilliseconds(now, pause_ms));
+		}
 
 		if (wake > now)
 		{
@@ -1285,22 +1428,60 @@ wk_notify(void)
 				 errhint("Raise idempotency.max_databases and restart the server.")));
 }
 
+/*
+ * At COMMIT of a transaction that changed the schedule: announces it.  At
+ * PREPARE TRANSACTION: refuses, since COMMIT PREPARED (perhaps in another
+ * session) would not announce it.
+ */
 static void
 wk_xact_callback(XactEvent event, void *arg)
 {
 	switch (event)
 	{
+		case XACT_EVENT_PRE_PREPARE:
+			if (wk_changed_level > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot prepare a transaction that changed the expiry schedule"),
+						 errdetail("The expiry workers learn of a schedule change when its transaction commits, and COMMIT PREPARED would not tell them."),
+						 errhint("Call schedule_expiry() or unschedule_expiry() in a transaction that is not prepared.")));
+			break;
 		case XACT_EVENT_COMMIT:
-			if (wk_notify_pending)
-			{
-				wk_notify_pending = false;
+			if (wk_changed_level > 0 && wk_notify_wanted)
 				wk_notify();
-			}
+			wk_changed_level = 0;
+			wk_notify_wanted = false;
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			wk_notify_pending = false;
+			wk_changed_level = 0;
+			wk_notify_wanted = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/* Keeps wk_changed_level in step with subtransactions ending. */
+static void
+wk_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+
+	switch (event)
+	{
+		case SUBXACT_EVENT_COMMIT_SUB:
+			/* the change now belongs to the parent */
+			if (wk_changed_level >= level)
+				wk_changed_level = level - 1;
+			break;
+		case SUBXACT_EVENT_ABORT_SUB:
+			/* the change is undone */
+			if (wk_changed_level >= level)
+				wk_changed_level = 0;
 			break;
 		default:
 			break;
@@ -1310,29 +1491,38 @@ wk_xact_callback(XactEvent event, void *arg)
 /*
  * idempotency.expiry_schedule_changed(): statement trigger on the schedule
  * table.  Whatever wrote the table (schedule_expiry, unschedule_expiry, a
- * restore), the database's worker is told at COMMIT.  Does nothing when the
- * library is not preloaded, on a standby and in a template database.
+ * restore), the database's worker is told at COMMIT, unless the library is
+ * not preloaded, on a standby and in a template database; and the
+ * transaction may not be prepared (see wk_xact_callback).
  */
 Datum
 idempotency_expiry_schedule_changed(PG_FUNCTION_ARGS)
 {
+	int			level;
+
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("idempotency.expiry_schedule_changed() must be called as a trigger")));
 
-	if (wk_shared != NULL && !RecoveryInProgress() && !wk_database_is_template() &&
-		!wk_notify_pending)
+	if (!wk_xact_callbacks_registered)
+	{
+		RegisterXactCallback(wk_xact_callback, NULL);
+		RegisterSubXactCallback(wk_subxact_callback, NULL);
+		wk_xact_callbacks_registered = true;
+	}
+
+	level = GetCurrentTransactionNestLevel();
+	if (wk_changed_level == 0 || level < wk_changed_level)
+		wk_changed_level = level;
+
+	if (!wk_notify_wanted && wk_shared != NULL && !RecoveryInProgress() &&
+		!wk_database_is_template())
 	{
 		char	   *datname = get_database_name(MyDatabaseId);
 
-		if (!wk_xact_callback_registered)
-		{
-			RegisterXactCallback(wk_xact_callback, NULL);
-			wk_xact_callback_registered = true;
-		}
 		namestrcpy(&wk_notify_datname, datname ? datname : "");
-		wk_notify_pending = true;
+		wk_notify_wanted = true;
 	}
 	return PointerGetDatum(NULL);
 }

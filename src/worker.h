@@ -15,12 +15,21 @@
 
 #include "fmgr.h"
 
-/* Bounds of a schedule, mirrored by the CHECKs in src/sql/40_expiry.sql */
+/*
+ * Bounds of a schedule, mirrored by the CHECKs in src/sql/40_expiry.sql;
+ * also the bounds of the GUCs idempotency.expiry_interval and
+ * idempotency.expiry_batch_size, which a schedule's NULL columns follow.
+ */
 #define IDEM_EXPIRY_MIN_EVERY_SECS	1
 #define IDEM_EXPIRY_MAX_EVERY_SECS	(24 * 60 * 60)
 #define IDEM_EXPIRY_MAX_BATCH_SIZE	1000000
+#define IDEM_EXPIRY_DEFAULT_EVERY_SECS	60
+#define IDEM_EXPIRY_DEFAULT_BATCH_SIZE	10000
 
-/* Defines the worker's GUCs; called from _PG_init before the prefix is reserved. */
+/*
+ * Defines the worker's GUCs; called from _PG_init (preloaded or not) before
+ * the prefix is reserved.
+ */
 extern void idem_worker_define_gucs(void);
 
 /* Requests shared memory and registers the launcher; only when preloaded. */

@@ -3,15 +3,17 @@
 -- batches; with the library in shared_preload_libraries, a background
 -- worker per database runs it on the schedule kept in
 -- idempotency.expiry_schedule.  These are administrator functions: not
--- granted to PUBLIC.
+-- granted to PUBLIC.  The database's owner may unschedule expiry there.
 -- ------------------------------------------------------------------------
 
--- The schedule of the current database: no row, or exactly one.
--- The bounds are those of src/worker.h (IDEM_EXPIRY_*).
+-- The schedule of the current database: no row, or exactly one.  A NULL
+-- every or batch_size follows the GUC idempotency.expiry_interval or
+-- idempotency.expiry_batch_size.  The bounds are those of src/worker.h
+-- (IDEM_EXPIRY_*).
 CREATE TABLE idempotency.expiry_schedule (
     singleton   pg_catalog.bool        NOT NULL DEFAULT true,
-    every       pg_catalog.interval    NOT NULL,
-    batch_size  pg_catalog.int4        NOT NULL,
+    every       pg_catalog.interval,
+    batch_size  pg_catalog.int4,
     updated_at  pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT expiry_schedule_pkey PRIMARY KEY (singleton),
     CONSTRAINT expiry_schedule_singleton CHECK (singleton),
@@ -28,7 +30,8 @@ COMMENT ON TABLE idempotency.expiry_schedule IS
 
 SELECT pg_catalog.pg_extension_config_dump('idempotency.expiry_schedule', '');
 
--- Any committed change of the schedule (also a restore) wakes the worker.
+-- Any committed change of the schedule (also a restore) wakes the worker;
+-- a transaction that changed it cannot be prepared (PREPARE TRANSACTION).
 CREATE FUNCTION idempotency.expiry_schedule_changed()
 RETURNS trigger
 LANGUAGE c
@@ -85,23 +88,16 @@ $function$;
 COMMENT ON FUNCTION idempotency.purge(pg_catalog.int4) IS
     'Deletes at most batch_size expired keys, skipping keys a claimer holds; returns the number deleted';
 
--- Turns expiry on (or changes it) for the current database.
+-- Turns expiry on (or changes it) for the current database.  NULL (the
+-- default) stores NULL: the worker follows the GUC, also after a reload.
 CREATE FUNCTION idempotency.schedule_expiry(
-    every pg_catalog.interval DEFAULT '1 minute',
-    batch_size pg_catalog.int4 DEFAULT 10000)
+    every pg_catalog.interval DEFAULT NULL,
+    batch_size pg_catalog.int4 DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    IF schedule_expiry.every IS NULL THEN
-        RAISE EXCEPTION 'expiry interval must not be null'
-            USING ERRCODE = '22004';
-    END IF;
-    IF schedule_expiry.batch_size IS NULL THEN
-        RAISE EXCEPTION 'batch size must not be null'
-            USING ERRCODE = '22004';
-    END IF;
     IF schedule_expiry.every OPERATOR(pg_catalog.<) '1 second'::pg_catalog.interval
        OR schedule_expiry.every OPERATOR(pg_catalog.>) '1 day'::pg_catalog.interval THEN
         RAISE EXCEPTION 'invalid expiry interval %', schedule_expiry.every
@@ -127,7 +123,7 @@ END
 $function$;
 
 COMMENT ON FUNCTION idempotency.schedule_expiry(pg_catalog.interval, pg_catalog.int4) IS
-    'Runs expiry in this database every interval, in batches of batch_size keys (needs shared_preload_libraries)';
+    'Runs expiry in this database every interval, in batches of batch_size keys; NULL follows idempotency.expiry_interval / expiry_batch_size (needs shared_preload_libraries)';
 
 -- Turns expiry off for the current database; its worker exits.
 CREATE FUNCTION idempotency.unschedule_expiry()
@@ -163,7 +159,9 @@ LANGUAGE c VOLATILE STRICT PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'idempotency_expiry_worker_state';
 
 -- Per database: its worker and its last runs.  The current database's
--- schedule shows even where no worker runs (no preload, or no slot).
+-- schedule shows even where no worker runs (no preload, or no slot).  The
+-- interval and batch size are the effective ones: a NULL column shows the
+-- GUC's value.
 CREATE VIEW idempotency.expiry_status AS
 SELECT w.datname AS database,
        w.worker_pid,
@@ -179,7 +177,14 @@ SELECT w.datname AS database,
   FROM idempotency.expiry_worker_state() AS w
 UNION ALL
 SELECT pg_catalog.current_database()::pg_catalog.name,
-       NULL, s.every, s.batch_size, NULL, NULL, NULL, NULL, NULL, NULL, true
+       NULL,
+       COALESCE(s.every,
+                pg_catalog.current_setting('idempotency.expiry_interval',
+                                           true)::pg_catalog.interval),
+       COALESCE(s.batch_size,
+                pg_catalog.current_setting('idempotency.expiry_batch_size',
+                                           true)::pg_catalog.int4),
+       NULL, NULL, NULL, NULL, NULL, NULL, true
   FROM idempotency.expiry_schedule AS s
  WHERE NOT EXISTS (
        SELECT FROM idempotency.expiry_worker_state() AS w2
@@ -204,3 +209,16 @@ REVOKE ALL ON TABLE idempotency.expiry_status FROM PUBLIC;
 -- Monitoring roles may read the workers' state.
 GRANT EXECUTE ON FUNCTION idempotency.expiry_worker_state() TO pg_monitor;
 GRANT SELECT ON TABLE idempotency.expiry_status TO pg_monitor;
+
+-- The owner of a database (and the roles that inherit its privileges) may
+-- stop expiry there, so that DROP DATABASE has a way out that needs no
+-- superuser: pg_database_owner (PostgreSQL 14 and later) stands for the
+-- owner of the current database.
+DO LANGUAGE plpgsql $grant_owner$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles r
+                WHERE r.rolname OPERATOR(pg_catalog.=) 'pg_database_owner') THEN
+        GRANT EXECUTE ON FUNCTION idempotency.unschedule_expiry() TO pg_database_owner;
+    END IF;
+END
+$grant_owner$;

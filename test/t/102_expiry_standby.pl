@@ -1,7 +1,8 @@
 # Expiry and streaming replication: a hot standby runs no launcher and no
-# worker and deletes nothing (purge() and schedule_expiry() are refused
-# there); once promoted, it starts its worker by itself and deletes the
-# expired keys it received.
+# worker (none shows in pg_stat_activity, none has a slot, none logs its
+# start) and purge() and schedule_expiry() are refused there; once
+# promoted, it starts its worker by itself and deletes the expired keys it
+# received.
 use strict;
 use warnings;
 
@@ -66,16 +67,33 @@ like($err, qr/25006/, 'purge() is refused on the standby');
 	"\\set VERBOSITY sqlstate\nSELECT idempotency.schedule_expiry('1 second')");
 like($err, qr/25006/, 'schedule_expiry() is refused on the standby');
 
-sleep(2);
+# the standby has been up for a while: long enough for a launcher to have
+# started a worker (the schedule asks for one at once)
+sleep(3);
+ok(!$standby->log_contains('idempotency expiry worker started'),
+	'the standby\'s log shows no expiry worker starting');
 is( $standby->safe_psql(
-		'postgres',
-		"SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'old-%'"),
-	'5',
-	'the standby keeps the expired keys');
+		'postgres', q{
+	SELECT count(*) FROM pg_stat_activity
+	 WHERE backend_type LIKE 'idempotency%' OR application_name LIKE 'idempotency%'}),
+	'0',
+	'still no idempotency process on the standby');
+is( $standby->safe_psql(
+		'postgres', q{
+	SELECT count(*) FROM idempotency.expiry_worker_state()}),
+	'0',
+	'no expiry worker has a slot on the standby');
 
 # promotion: the launcher starts and the worker runs at once
 $primary->stop;
 $standby->promote;
+ok( $standby->poll_query_until(
+		'postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity
+	 WHERE backend_type = 'idempotency expiry' AND datname = 'postgres'}),
+	'after promotion the expiry worker runs');
+ok($standby->log_contains('idempotency expiry worker started for database "postgres"'),
+	'... and its start is logged');
 ok( $standby->poll_query_until(
 		'postgres', q{
 	SELECT count(*) = 0 FROM idempotency.idempotency_keys WHERE key LIKE 'old-%'}),

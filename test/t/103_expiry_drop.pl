@@ -4,7 +4,10 @@
 # bring the worker back.  A plain DROP DATABASE is refused
 # while the worker is connected, and succeeds after unschedule_expiry();
 # DROP DATABASE ... WITH (FORCE) succeeds at once and the worker is not
-# started again.  A database created from a template with a schedule gets
+# started again.  A database owner who is not a superuser unschedules
+# expiry (a role that inherits its privileges may too, nobody else) and
+# drops the database; with pg_signal_backend it may use WITH (FORCE).  A
+# database created from a template with a schedule gets
 # its worker when the launcher next looks, and a reload (SIGHUP) changes
 # how often it looks.
 use strict;
@@ -156,6 +159,70 @@ is(starts_logged('dz'), 1, 'the worker of the dropped database was not started a
 ok(!$node->log_contains('database \d+ does not exist'),
 	'no worker tried to connect to the dropped database');
 is($node->safe_psql('postgres', 'SELECT 1'), '1', 'the server still answers');
+
+# ---- DROP DATABASE by a database owner who is not a superuser ----
+# The worker is not the owner's session: the owner can neither terminate it
+# nor use WITH (FORCE) without pg_signal_backend.  The owner (and a role
+# that inherits the owner's privileges) may run unschedule_expiry(), then
+# drop the database.
+$node->safe_psql(
+	'postgres', q{
+	CREATE ROLE dbowner LOGIN;
+	CREATE ROLE deputy LOGIN IN ROLE dbowner;
+	CREATE ROLE outsider LOGIN;
+	CREATE DATABASE owned OWNER dbowner;
+	CREATE DATABASE owned2 OWNER dbowner;});
+for my $db ('owned', 'owned2')
+{
+	$node->safe_psql($db, 'CREATE EXTENSION idempotency');
+	$node->safe_psql($db, "SELECT idempotency.schedule_expiry('1 second')");
+	ok( $node->poll_query_until(
+			'postgres', qq{
+	SELECT count(*) = 1 FROM pg_stat_activity
+	 WHERE backend_type = 'idempotency expiry' AND datname = '$db'}),
+		"the worker runs in $db");
+}
+
+my @as_owner = (extra_params => [ '-U', 'dbowner' ]);
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE owned WITH (FORCE)', @as_owner);
+isnt($ret, 0, 'the owner may not force the worker out without pg_signal_backend');
+like($err, qr/pg_signal_backend/, '... and is told about pg_signal_backend');
+
+($ret, $out, $err) = $node->psql('owned', 'SELECT idempotency.unschedule_expiry()',
+	extra_params => [ '-U', 'outsider' ]);
+like($err, qr/permission denied/, 'a role that does not own the database may not unschedule');
+
+($ret, $out, $err) = $node->psql('owned',
+	'SET ROLE dbowner; SELECT idempotency.unschedule_expiry()',
+	extra_params => [ '-U', 'deputy' ]);
+is($ret, 0, 'a member of the owner role may unschedule expiry (after SET ROLE)')
+  or diag($err);
+is($node->safe_psql('owned', 'SELECT count(*) FROM idempotency.expiry_schedule'),
+	'0', '... and the schedule is gone');
+$node->safe_psql('owned', "SELECT idempotency.schedule_expiry('1 second')");
+ok( $node->poll_query_until(
+		'postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity
+	 WHERE backend_type = 'idempotency expiry' AND datname = 'owned'}),
+	'the worker runs in owned again');
+
+# the documented way out: unschedule as the owner, then DROP DATABASE
+$t0 = time();
+$node->safe_psql('owned', 'SELECT idempotency.unschedule_expiry()', @as_owner);
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE owned', @as_owner);
+$elapsed = time() - $t0;
+is($ret, 0, 'the owner unschedules expiry and drops the database') or diag($err);
+ok($elapsed < 30, sprintf('... without hanging (%.1f s)', $elapsed));
+is($node->safe_psql('postgres', "SELECT count(*) FROM pg_database WHERE datname = 'owned'"),
+	'0', 'the database is gone');
+
+# or, with pg_signal_backend, WITH (FORCE)
+$node->safe_psql('postgres', 'GRANT pg_signal_backend TO dbowner');
+$t0 = time();
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE owned2 WITH (FORCE)', @as_owner);
+$elapsed = time() - $t0;
+is($ret, 0, 'a member of pg_signal_backend drops its database WITH (FORCE)') or diag($err);
+ok($elapsed < 30, sprintf('... without hanging (%.1f s)', $elapsed));
 
 # ---- a database created from a template with a schedule ----
 $node->safe_psql('postgres', 'CREATE DATABASE tmpl');

@@ -1,8 +1,11 @@
 # The expiry functions' SQL side on a server that did not preload the
 # library: schedule_expiry() refuses clearly (55000) and writes nothing,
-# purge() works by hand, expiry_status shows a schedule that has no worker.
-# Also: the argument checks and their SQLSTATEs, and the privileges (these
-# are administrator functions, delegated by GRANT).
+# purge() works by hand, expiry_status shows a schedule that has no worker
+# (with the GUCs' values for its NULL columns), the GUCs exist once the
+# library is loaded, and a transaction that changed the schedule cannot be
+# prepared.  Also: the argument checks and their SQLSTATEs, and the
+# privileges (these are administrator functions, delegated by GRANT; the
+# database's owner may unschedule).
 use strict;
 use warnings;
 
@@ -12,6 +15,7 @@ use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('nopreload');
 $node->init;
+$node->append_conf('postgresql.conf', 'max_prepared_transactions = 1');
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION idempotency');
 
@@ -82,14 +86,50 @@ is( $node->safe_psql(
 ($state) = sqlstate_of(
 	"INSERT INTO idempotency.expiry_schedule (every, batch_size) VALUES ('1 minute', 1)");
 is($state, '23505', 'the schedule table holds one row at most');
+
+# NULL columns follow the GUCs, which exist once the library is loaded
+$node->safe_psql('postgres',
+	'UPDATE idempotency.expiry_schedule SET every = NULL, batch_size = NULL');
+is( $node->safe_psql(
+		'postgres', q{
+	SELECT every = '1 minute' AND batch_size = 10000 FROM idempotency.expiry_status}),
+	't',
+	'expiry_status shows the GUCs\' defaults for a schedule without interval and batch size');
+is( $node->safe_psql(
+		'postgres', "LOAD 'idempotency';
+	SELECT current_setting('idempotency.expiry_interval') || ' '
+	       || current_setting('idempotency.expiry_batch_size')"),
+	'1min 10000',
+	'the GUCs exist without preload');
+$node->safe_psql('postgres', "LOAD 'idempotency';
+	ALTER SYSTEM SET idempotency.expiry_interval = '5min';
+	ALTER SYSTEM SET idempotency.expiry_batch_size = 500;");
+$node->reload;
+ok( $node->poll_query_until(
+		'postgres', q{
+	SELECT every = '5 minutes' AND batch_size = 500 FROM idempotency.expiry_status}),
+	'... and expiry_status follows them after a reload');
+$node->safe_psql('postgres', "LOAD 'idempotency';
+	ALTER SYSTEM RESET idempotency.expiry_interval;
+	ALTER SYSTEM RESET idempotency.expiry_batch_size;");
+$node->reload;
+
+# a transaction that changed the schedule cannot be prepared, preloaded or not
+($state, $err) = sqlstate_of(
+	"BEGIN;\nUPDATE idempotency.expiry_schedule SET batch_size = 100;\nPREPARE TRANSACTION 'p';");
+is($state, '0A000', 'PREPARE TRANSACTION after a schedule change is refused with 0A000');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_prepared_xacts'),
+	'0', '... and nothing was prepared');
+$node->safe_psql('postgres', "ROLLBACK PREPARED 'p'")
+  if $node->safe_psql('postgres', 'SELECT count(*) FROM pg_prepared_xacts') ne '0';
+is($node->safe_psql('postgres', 'SELECT batch_size IS NULL FROM idempotency.expiry_schedule'),
+	't', '... nor changed');
 $node->safe_psql('postgres', 'SELECT idempotency.unschedule_expiry()');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM idempotency.expiry_schedule'),
 	'0', 'unschedule_expiry() removes it');
 
 # ---- argument checks ----
 my @bad = (
-	[ "SELECT idempotency.schedule_expiry(NULL)",             '22004', 'a NULL interval' ],
-	[ "SELECT idempotency.schedule_expiry(batch_size => NULL)", '22004', 'a NULL batch size' ],
 	[ "SELECT idempotency.schedule_expiry('0.5 seconds')",    '22023', 'an interval under a second' ],
 	[ "SELECT idempotency.schedule_expiry('-1 minute')",      '22023', 'a negative interval' ],
 	[ "SELECT idempotency.schedule_expiry('25 hours')",       '22023', 'an interval over a day' ],
@@ -120,7 +160,6 @@ $node->safe_psql(
 for my $sql (
 	"SELECT idempotency.purge()",
 	"SELECT idempotency.schedule_expiry()",
-	"SELECT idempotency.unschedule_expiry()",
 	"SELECT * FROM idempotency.expiry_status",
 	"SELECT * FROM idempotency.expiry_worker_state()",
 	"SELECT * FROM idempotency.expiry_schedule",
@@ -147,6 +186,16 @@ is( $node->safe_psql(
 ($state) = sqlstate_of('DELETE FROM idempotency.idempotency_keys',
 	extra_params => [ '-U', 'ops' ]);
 is($state, '42501', '... without being able to write the key table');
+
+# unschedule_expiry(): the database's owner may, other roles may not
+($state) = sqlstate_of('SELECT idempotency.unschedule_expiry()',
+	extra_params => [ '-U', 'app' ]);
+is($state, '42501', 'a role that does not own the database may not unschedule expiry');
+$node->safe_psql('postgres', 'ALTER DATABASE postgres OWNER TO app');
+($state) = sqlstate_of('SELECT idempotency.unschedule_expiry()',
+	extra_params => [ '-U', 'app' ]);
+is($state, '', 'the database\'s owner may unschedule expiry without a grant');
+$node->safe_psql('postgres', 'ALTER DATABASE postgres OWNER TO CURRENT_USER');
 
 # pg_monitor members read the status
 is( $node->safe_psql(
