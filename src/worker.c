@@ -255,6 +255,22 @@ wk_shmem_startup(void)
 }
 
 /*
+ * Fills in what the launcher and the per-database workers share: shared
+ * memory and a database connection, started once recovery is over (so
+ * never on a standby), from this library's function.
+ */
+static void
+wk_init_bgw(BackgroundWorker *bgw, const char *function, int restart_time)
+{
+	memset(bgw, 0, sizeof(*bgw));
+	bgw->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw->bgw_restart_time = restart_time;
+	strlcpy(bgw->bgw_library_name, WK_LIBRARY, sizeof(bgw->bgw_library_name));
+	strlcpy(bgw->bgw_function_name, function, sizeof(bgw->bgw_function_name));
+}
+
+/*
  * idem_worker_register asks for the shared slots and registers the
  * launcher.  Called from _PG_init only while shared_preload_libraries is
  * being processed, and never in binary upgrade mode.
@@ -273,13 +289,7 @@ idem_worker_register(void)
 	wk_prev_shmem_startup = shmem_startup_hook;
 	shmem_startup_hook = wk_shmem_startup;
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = WK_LAUNCHER_RESTART_S;
-	strlcpy(bgw.bgw_library_name, WK_LIBRARY, sizeof(bgw.bgw_library_name));
-	strlcpy(bgw.bgw_function_name, "idempotency_launcher_main",
-			sizeof(bgw.bgw_function_name));
+	wk_init_bgw(&bgw, "idempotency_launcher_main", WK_LAUNCHER_RESTART_S);
 	strlcpy(bgw.bgw_name, WK_LAUNCHER_TYPE, sizeof(bgw.bgw_name));
 	strlcpy(bgw.bgw_type, WK_LAUNCHER_TYPE, sizeof(bgw.bgw_type));
 	bgw.bgw_main_arg = (Datum) 0;
@@ -725,13 +735,7 @@ ln_start_worker(int i, Oid dboid, const char *datname, TimestampTz now)
 	MemoryContext old;
 	bool		ok;
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(bgw.bgw_library_name, WK_LIBRARY, sizeof(bgw.bgw_library_name));
-	strlcpy(bgw.bgw_function_name, "idempotency_expiry_main",
-			sizeof(bgw.bgw_function_name));
+	wk_init_bgw(&bgw, "idempotency_expiry_main", BGW_NEVER_RESTART);
 	snprintf(bgw.bgw_name, sizeof(bgw.bgw_name),
 			 "idempotency expiry worker for database %u (%s)", dboid, datname);
 	strlcpy(bgw.bgw_type, WK_WORKER_TYPE, sizeof(bgw.bgw_type));
