@@ -491,15 +491,17 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 
 	/*
 	 * A completed row never changes: replay it without taking the lock.
+	 * One visible to the statement's snapshot is committed (or ours), and
+	 * under REPEATABLE READ that snapshot is the transaction's, so no newer
+	 * snapshot is needed; a row committed since is found after the lock.
 	 * once() skips this probe and locks first, since it mostly writes new
 	 * keys (its replays then cost a lock and its release instead).
 	 */
 	row->found = false;
 	if (!req->defer_insert &&
-		ks_fetch(ks, id, KS_LATEST, true, row) && !row_absent(row, now) &&
+		ks_fetch(ks, id, KS_ACTIVE, false, row) && !row_absent(row, now) &&
 		row_state_is(row, "completed"))
 	{
-		api_check_snapshot(id, row);
 		api_check_fingerprint(id, row, req->fingerprint);
 		if (req->ks == NULL)
 			ks_close(ks);
