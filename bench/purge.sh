@@ -8,9 +8,16 @@
 #   by worker   the expiry worker, after schedule_expiry('1 hour',
 #               PURGE_BATCH): its first run, timed from the run's start and
 #               end in idempotency.expiry_status
+# Then it measures what purging costs the application: once() throughput
+# (bench/g_once.sql, PURGE_CLIENTS clients) while the worker purges every
+# second, against the same runs without purging, interleaved in
+# PURGE_ROUNDS rounds of PURGE_SECONDS each, over PURGE_KEYS keys that
+# expire one after another throughout the measurement (so that every
+# purging run has keys to delete).
 #
-# Environment: PURGE_KEYS (1000000), PURGE_BATCH (10000), BENCH_KEEP=1 keeps
-# the cluster's directory, PG_BINDIR (the server's bin directory).
+# Environment: PURGE_KEYS (1000000), PURGE_BATCH (10000), PURGE_CLIENTS (8),
+# PURGE_ROUNDS (3), PURGE_SECONDS (10), BENCH_KEEP=1 keeps the cluster's
+# directory, PG_BINDIR (the server's bin directory).
 #
 # Like bench/run it starts its own throwaway cluster (a private socket
 # directory under /tmp, no TCP) and installs nothing: build and
@@ -20,6 +27,10 @@ set -euo pipefail
 
 NKEYS=${PURGE_KEYS:-1000000}
 BATCH=${PURGE_BATCH:-10000}
+CLIENTS=${PURGE_CLIENTS:-8}
+ROUNDS=${PURGE_ROUNDS:-3}
+SECS=${PURGE_SECONDS:-10}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PG_CONFIG=${PG_CONFIG:-pg_config}
 if [[ -z "${PG_BINDIR:-}" ]]; then
     if command -v "$PG_CONFIG" >/dev/null; then
@@ -34,7 +45,10 @@ die() { echo "bench/purge.sh: $*" >&2; exit 1; }
 [[ $NKEYS =~ ^[0-9]+$ && $NKEYS -gt 0 ]] || die "PURGE_KEYS must be a positive integer"
 [[ $BATCH =~ ^[0-9]+$ && $BATCH -ge 1 && $BATCH -le 1000000 ]] ||
     die "PURGE_BATCH must be between 1 and 1000000"
-for bin in initdb pg_ctl psql; do
+for n in "$CLIENTS" "$ROUNDS" "$SECS"; do
+    [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || die "PURGE_CLIENTS, PURGE_ROUNDS and PURGE_SECONDS must be positive integers"
+done
+for bin in initdb pg_ctl psql pgbench; do
     [[ -x "$PG_BINDIR/$bin" ]] || die "$PG_BINDIR/$bin not found (set PG_BINDIR)"
 done
 if command -v "$PG_CONFIG" >/dev/null; then
@@ -186,6 +200,65 @@ IFS='|' read -r w_secs w_deleted < <(q -c "
       FROM idempotency.expiry_status WHERE database = 'bench'")
 q -c "SELECT idempotency.unschedule_expiry()" >/dev/null
 
+# ---------- once() throughput with and without purging ----------
+# Keys that expire one after another from now until the measurement ends
+# (with a margin), so the worker always has some to delete; and the
+# application's table of bench/g_once.sql.
+window=$((ROUNDS * 2 * (SECS + 5) + 30))
+q -v nkeys="$NKEYS" -v window="$window" <<'EOF'
+TRUNCATE idempotency.idempotency_keys;
+INSERT INTO idempotency.idempotency_keys
+       (owner, scope, key, state, response, response_code,
+        created_at, completed_at, expires_at)
+SELECT current_user::regrole, 'bench', gen_random_uuid()::text, 'completed',
+       jsonb_build_object('order_id', g, 'status', 'created'), 201,
+       now(), now(), now() + (g::float8 / :nkeys) * (:window * interval '1 second')
+  FROM generate_series(1, :nkeys) AS g;
+CREATE SCHEMA IF NOT EXISTS bench;
+CREATE TABLE IF NOT EXISTS bench.posts (
+    id uuid PRIMARY KEY,
+    user_id integer NOT NULL,
+    content text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now());
+VACUUM ANALYZE idempotency.idempotency_keys;
+CHECKPOINT;
+EOF
+
+# One pgbench run of once(); prints its TPS.
+run_once() {
+    local out=$tmp/pgbench.$1.log tps
+    "$PG_BINDIR/pgbench" -n -M prepared -c "$CLIENTS" -j 2 -T "$SECS" \
+        -f "$here/g_once.sql" >"$out" 2>&1 || { cat "$out" >&2; die "pgbench failed"; }
+    if grep -q '^number of failed transactions' "$out"; then
+        grep -q '^number of failed transactions: 0' "$out" ||
+            { cat "$out" >&2; die "pgbench reported failed transactions"; }
+    fi
+    tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$out")
+    [[ -n $tps ]] || { cat "$out" >&2; die "no tps in pgbench's output"; }
+    echo "$tps"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+                                              else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "bench/purge.sh: once() with and without the worker purging, $ROUNDS round(s) of ${SECS}s ..." >&2
+plain=()
+purging=()
+for r in $(seq 1 "$ROUNDS"); do
+    tps=$(run_once "plain.$r")
+    plain+=("$tps")
+    echo "  round $r  without purging  $tps tps" >&2
+    q -c "SELECT idempotency.schedule_expiry('1 second', $BATCH)" >/dev/null
+    tps=$(run_once "purging.$r")
+    purging+=("$tps")
+    q -c "SELECT idempotency.unschedule_expiry()" >/dev/null
+    echo "  round $r  while purging    $tps tps" >&2
+done
+# the worker did delete keys while once() ran
+p_remaining=$(q -c "SELECT count(*) FROM idempotency.idempotency_keys WHERE scope = 'bench'")
+((p_remaining < NKEYS)) || die "the worker deleted no key while once() ran"
+p_plain=$(printf '%s\n' "${plain[@]}" | median)
+p_purging=$(printf '%s\n' "${purging[@]}" | median)
+
 # ---------- report ----------
 echo
 echo "idempotency purge benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'); $machine"
@@ -196,3 +269,8 @@ awk -v n="$NKEYS" -v s="$h_secs" -v b="$h_batches" -v w="$h_slowest" 'BEGIN {
            s, n / s, b, w }'
 awk -v n="$w_deleted" -v s="$w_secs" 'BEGIN {
     printf "  by worker  expiry worker  %8.2f s  %10.0f keys/s  (one run, %d keys)\n", s, n / s, n }'
+echo "once() throughput, $CLIENTS clients, -M prepared, median of $ROUNDS interleaved round(s) of ${SECS}s;" \
+    "$((NKEYS - p_remaining)) of $NKEYS expiring keys deleted meanwhile:"
+awk -v a="$p_plain" -v b="$p_purging" 'BEGIN {
+    printf "  without purging  %10.1f tps\n  while purging    %10.1f tps\n", a, b
+    printf "  ratio            %10.2f  (target >= 0.85) %s\n", b / a, (b / a >= 0.85) ? "ok" : "MISS" }' 
