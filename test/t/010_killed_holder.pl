@@ -10,6 +10,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 
 my $node = PostgreSQL::Test::Cluster->new('killed_holder');
 $node->init;
@@ -150,10 +153,7 @@ is( $node->safe_psql(
 		SELECT outcome || ':' || response::text FROM idempotency.claim('ship-1')}),
 	'completed:"shipped by duplicate"',
 	'a retry of ship-1 replays');
-is( $node->safe_psql(
-		'postgres', q{
-		SELECT count(*) FROM pg_catalog.pg_locks
-		 WHERE locktype = 'advisory' AND objsubid = 18756}),
+is( key_lock_count($node),
 	'0',
 	'no key lock is held at the end');
 

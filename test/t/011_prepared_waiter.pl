@@ -9,6 +9,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 
 my $node = PostgreSQL::Test::Cluster->new('prepared_waiter');
 $node->init;
@@ -107,10 +110,7 @@ is( $node->safe_psql(
 		q{SELECT string_agg(idem_key || ':' || made_by, ',' ORDER BY idem_key) FROM refunds}),
 	'refund-1:prepared,refund-2:waiter,refund-3:prepared',
 	'every refund was made exactly once');
-is( $node->safe_psql(
-		'postgres', q{
-		SELECT count(*) FROM pg_catalog.pg_locks
-		 WHERE locktype = 'advisory' AND objsubid = 18756}),
+is( key_lock_count($node),
 	'0',
 	'no key lock is held at the end');
 

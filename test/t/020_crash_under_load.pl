@@ -19,6 +19,9 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 use Time::HiRes qw(usleep);
 
 my $nkeys = 2000;
@@ -216,10 +219,7 @@ sub check_consistency
 		 WHERE state = 'in_progress' AND lease_expires_at IS NULL}),
 		'0',
 		"$when: no in_progress row without a lease");
-	is( $node->safe_psql(
-			'postgres', q{
-		SELECT count(*) FROM pg_catalog.pg_locks
-		 WHERE locktype = 'advisory' AND objsubid = 18756}),
+	is( key_lock_count($node),
 		'0',
 		"$when: no key lock is held");
 	return;

@@ -9,6 +9,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 
 my $node = PostgreSQL::Test::Cluster->new('expiry');
 $node->init;
@@ -29,26 +32,6 @@ is( $node->safe_psql(
 
 # Inserts n keys named prefix-1..n that expired an hour ago (as a superuser,
 # straight into the table).
-sub insert_expired
-{
-	my ($prefix, $n) = @_;
-	$node->safe_psql(
-		'postgres', qq{
-	INSERT INTO idempotency.idempotency_keys
-	       (owner, scope, key, state, response, created_at, completed_at, expires_at)
-	SELECT current_user::regrole, '', '$prefix-' || g, 'completed', '{}',
-	       now() - interval '2 hours', now() - interval '2 hours', now() - interval '1 hour'
-	  FROM generate_series(1, $n) AS g});
-}
-
-sub count_keys
-{
-	my ($prefix) = @_;
-	return $node->safe_psql('postgres',
-		"SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE '$prefix-%'"
-	);
-}
-
 sub wait_gone
 {
 	my ($prefix, $what) = @_;
@@ -83,13 +66,13 @@ $node->safe_psql(
 	        interval '1 second', now() - interval '1 hour', now() - interval '2 hours',
 	        now() - interval '1 hour');
 });
-insert_expired('old', 9);
+insert_expired($node, 'postgres', 'old', 9);
 
 # a batch of 4 makes each run take several batches
 $node->safe_psql('postgres',
 	"SELECT idempotency.schedule_expiry('1 second', batch_size => 4)");
 wait_gone('old', 'expired keys and an abandoned expired lease vanish');
-is(count_keys('live'), '2',
+is(count_keys($node, 'postgres', 'live'), '2',
 	'a live key and an expired key under a live lease stay');
 
 ok( $node->poll_query_until(
@@ -115,7 +98,7 @@ ok( $node->poll_query_until(
 	SELECT worker_pid IS NOT NULL AND worker_pid <> $pid
 	  FROM idempotency.expiry_status WHERE database = 'postgres'}),
 	'a terminated worker is started again');
-insert_expired('after-kill', 5);
+insert_expired($node, 'postgres', 'after-kill', 5);
 wait_gone('after-kill', 'the restarted worker deletes expired keys');
 
 # the schedule survives a restart
@@ -125,7 +108,7 @@ ok( $node->poll_query_until(
 	SELECT worker_pid IS NOT NULL AND every = '1 second'
 	  FROM idempotency.expiry_status WHERE database = 'postgres'}),
 	'after a restart the worker runs on the same schedule');
-insert_expired('after-restart', 5);
+insert_expired($node, 'postgres', 'after-restart', 5);
 wait_gone('after-restart', 'after a restart expired keys vanish');
 
 # after a crash (a worker killed with SIGKILL: the postmaster reinitialises)
@@ -136,7 +119,7 @@ ok( $node->poll_query_until(
 	SELECT worker_pid IS NOT NULL AND worker_pid <> $pid
 	  FROM idempotency.expiry_status WHERE database = 'postgres'}),
 	'after a crash the worker runs again');
-insert_expired('after-crash', 5);
+insert_expired($node, 'postgres', 'after-crash', 5);
 wait_gone('after-crash', 'after a crash expired keys vanish');
 ok($node->log_contains('terminating any other active server processes'),
 	'the SIGKILL caused a crash restart');
@@ -148,9 +131,9 @@ ok( $node->poll_query_until(
 	SELECT every = '1 hour' FROM idempotency.expiry_status
 	 WHERE database = 'postgres'}),
 	'the worker reads the new interval at once');
-insert_expired('hourly', 3);
+insert_expired($node, 'postgres', 'hourly', 3);
 sleep(3);
-is(count_keys('hourly'), '3', 'no run before the hour is over');
+is(count_keys($node, 'postgres', 'hourly'), '3', 'no run before the hour is over');
 
 # a cancel (pg_cancel_backend) is recorded as an error; the worker stays
 $pid = worker_pid();
@@ -170,7 +153,7 @@ ok( $node->poll_query_until(
 	SELECT last_error IS NULL AND worker_pid = $pid
 	  FROM idempotency.expiry_status WHERE database = 'postgres'}),
 	'a successful run clears the error');
-is(count_keys('live'), '2', 'live keys are still there');
+is(count_keys($node, 'postgres', 'live'), '2', 'live keys are still there');
 
 # unscheduling stops the worker
 $node->safe_psql('postgres', 'SELECT idempotency.unschedule_expiry()');
@@ -181,9 +164,9 @@ ok( $node->poll_query_until(
 	'after unschedule_expiry() the worker exits');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM idempotency.expiry_status'),
 	'0', 'expiry_status is empty');
-insert_expired('unscheduled', 2);
+insert_expired($node, 'postgres', 'unscheduled', 2);
 sleep(2);
-is(count_keys('unscheduled'), '2', 'nothing deletes keys any more');
+is(count_keys($node, 'postgres', 'unscheduled'), '2', 'nothing deletes keys any more');
 
 # purge() by hand still works
 is($node->safe_psql('postgres', 'SELECT idempotency.purge()'),

@@ -9,6 +9,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
@@ -26,18 +29,8 @@ ok( $primary->poll_query_until(
 	 WHERE database = 'postgres'}),
 	'the primary worker has made its first run');
 
-$primary->safe_psql(
-	'postgres', q{
-	INSERT INTO idempotency.idempotency_keys
-	       (owner, scope, key, state, response, created_at, completed_at, expires_at)
-	SELECT current_user::regrole, '', 'old-' || g, 'completed', '{}',
-	       now() - interval '2 hours', now() - interval '2 hours', now() - interval '1 hour'
-	  FROM generate_series(1, 5) AS g;
-	INSERT INTO idempotency.idempotency_keys
-	       (owner, scope, key, state, response, created_at, completed_at, expires_at)
-	VALUES (current_user::regrole, '', 'live-1', 'completed', '{}', now(), now(),
-	        now() + interval '1 day');
-});
+insert_expired($primary, 'postgres', 'old', 5);
+insert_live($primary, 'postgres', 'live-1');
 
 $primary->backup('backup');
 my $standby = PostgreSQL::Test::Cluster->new('standby');

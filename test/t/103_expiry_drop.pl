@@ -16,6 +16,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 use Time::HiRes qw(time);
 
 my $node = PostgreSQL::Test::Cluster->new('drops');
@@ -27,19 +30,6 @@ idempotency.launcher_naptime = '1h'
 $node->start;
 # for expiry_worker_state() in the postgres database (no schedule there)
 $node->safe_psql('postgres', 'CREATE EXTENSION idempotency');
-
-sub insert_expired
-{
-	my ($db, $prefix, $n) = @_;
-	$node->safe_psql(
-		$db, qq{
-	INSERT INTO idempotency.idempotency_keys
-	       (owner, scope, key, state, response, created_at, completed_at, expires_at)
-	SELECT current_user::regrole, '', '$prefix-' || g, 'completed', '{}',
-	       now() - interval '2 hours', now() - interval '2 hours',
-	       now() - interval '1 hour' + g * interval '1 microsecond'
-	  FROM generate_series(1, $n) AS g});
-}
 
 sub worker_count
 {
@@ -60,7 +50,7 @@ sub starts_logged
 # ---- DROP EXTENSION while the worker deletes a backlog ----
 $node->safe_psql('postgres', 'CREATE DATABASE dx');
 $node->safe_psql('dx', 'CREATE EXTENSION idempotency');
-insert_expired('dx', 'old', 20000);
+insert_expired($node, 'dx', 'old', 20000);
 # small batches with a pause between them: the run lasts a while
 $node->safe_psql('postgres',
 	"ALTER SYSTEM SET idempotency.expiry_batch_delay = '20ms'");
@@ -90,7 +80,7 @@ is(starts_logged('dx'), 1, 'the worker started once only');
 # ---- unschedule_expiry() during a run: the run stops after its batch ----
 $node->safe_psql('postgres', 'CREATE DATABASE du');
 $node->safe_psql('du', 'CREATE EXTENSION idempotency');
-insert_expired('du', 'old', 20000);
+insert_expired($node, 'du', 'old', 20000);
 $node->safe_psql('du',
 	"SELECT idempotency.schedule_expiry('1 second', batch_size => 50)");
 ok( $node->poll_query_until(
@@ -113,7 +103,7 @@ $node->reload;
 
 # the extension comes back, with its schedule
 $node->safe_psql('dx', 'CREATE EXTENSION idempotency');
-insert_expired('dx', 'again', 10);
+insert_expired($node, 'dx', 'again', 10);
 $node->safe_psql('dx', "SELECT idempotency.schedule_expiry('1 second')");
 ok( $node->poll_query_until(
 		'dx',
@@ -227,7 +217,7 @@ ok($elapsed < 30, sprintf('... without hanging (%.1f s)', $elapsed));
 # ---- a database created from a template with a schedule ----
 $node->safe_psql('postgres', 'CREATE DATABASE tmpl');
 $node->safe_psql('tmpl', 'CREATE EXTENSION idempotency');
-insert_expired('tmpl', 'copied', 4);
+insert_expired($node, 'tmpl', 'copied', 4);
 $node->safe_psql('postgres', 'ALTER DATABASE tmpl IS_TEMPLATE true');
 ($ret, $out, $err) = $node->psql('tmpl', "SELECT idempotency.schedule_expiry('1 second')");
 is($ret, 0, 'schedule_expiry() in a template database succeeds');

@@ -12,6 +12,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 
 my $node = PostgreSQL::Test::Cluster->new('nopreload');
 $node->init;
@@ -46,24 +49,9 @@ is( $node->safe_psql(
 	'no launcher and no worker run');
 
 # purge() by hand: expired keys go, live ones and live leases stay
-$node->safe_psql(
-	'postgres', q{
-	INSERT INTO idempotency.idempotency_keys
-	       (owner, scope, key, state, response, created_at, completed_at, expires_at)
-	SELECT current_user::regrole, '', 'old-' || g, 'completed', '{}',
-	       now() - interval '2 hours', now() - interval '2 hours', now() - interval '1 hour'
-	  FROM generate_series(1, 25) AS g;
-	INSERT INTO idempotency.idempotency_keys
-	       (owner, scope, key, state, response, created_at, completed_at, expires_at)
-	VALUES (current_user::regrole, '', 'live-1', 'completed', '{}', now(), now(),
-	        now() + interval '1 day');
-	INSERT INTO idempotency.idempotency_keys
-	       (owner, scope, key, state, lease_token, lease_holder_pid, lease_interval,
-	        lease_expires_at, created_at, expires_at)
-	VALUES (current_user::regrole, '', 'live-leased', 'in_progress', gen_random_uuid(), 1,
-	        interval '1 day', now() + interval '1 day', now() - interval '2 hours',
-	        now() - interval '1 hour');
-});
+insert_expired($node, 'postgres', 'old', 25);
+insert_live($node, 'postgres', 'live-1');
+insert_live_lease($node, 'postgres', 'live-leased');
 is($node->safe_psql('postgres', 'SELECT idempotency.purge(10)'),
 	'10', 'purge(10) deletes a batch of 10');
 is($node->safe_psql('postgres', 'SELECT idempotency.purge()'),

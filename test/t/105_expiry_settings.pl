@@ -15,6 +15,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 use Time::HiRes qw(time usleep);
 
 my $node = PostgreSQL::Test::Cluster->new('settings');
@@ -26,25 +29,6 @@ max_prepared_transactions = 2
 });
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION idempotency');
-
-sub insert_expired
-{
-	my ($db, $prefix, $n) = @_;
-	$node->safe_psql(
-		$db, qq{
-	INSERT INTO idempotency.idempotency_keys
-	       (owner, scope, key, state, response, created_at, completed_at, expires_at)
-	SELECT current_user::regrole, '', '$prefix-' || g, 'completed', '{}',
-	       now() - interval '2 hours', now() - interval '2 hours', now() - interval '1 hour'
-	  FROM generate_series(1, $n) AS g});
-}
-
-sub count_keys
-{
-	my ($db, $prefix) = @_;
-	return $node->safe_psql($db,
-		"SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE '$prefix-%'");
-}
 
 # Polls $sql in $db until it returns 't', for at most $secs seconds;
 # returns the seconds it took, or undef.
@@ -99,9 +83,9 @@ ok( defined wait_for(
 	  FROM idempotency.expiry_status WHERE database = 'postgres'}, 60),
 	'the worker runs once at its start, with the GUCs\' interval and batch size');
 
-insert_expired('postgres', 'hourly', 3);
+insert_expired($node, 'postgres', 'hourly', 3);
 sleep(2);
-is(count_keys('postgres', 'hourly'), '3', 'no run before the hour is over');
+is(count_keys($node, 'postgres', 'hourly'), '3', 'no run before the hour is over');
 
 # SIGHUP: the running worker takes the new interval
 set_and_reload('idempotency.expiry_interval', '1s');
@@ -236,7 +220,7 @@ ok( defined wait_for(
 	SELECT count(*) = 0 FROM idempotency.expiry_worker_state() WHERE datname = 'quiet'}, 60),
 	'after unschedule_expiry() the launcher forgets "quiet"');
 
-insert_expired('quiet', 'bypass', 4);
+insert_expired($node, 'quiet', 'bypass', 4);
 $node->safe_psql(
 	'quiet', q{
 	SET session_replication_role = replica;
