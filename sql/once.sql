@@ -166,6 +166,17 @@ SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'inner-%' OR ke
 DROP FUNCTION inner_once(int);
 DELETE FROM idempotency.idempotency_keys WHERE key LIKE 'inner-%' OR key LIKE 'outer-%';
 
+-- A replay never parses the statement: it compares fingerprints only, so
+-- it works in a new session even after the statement's table is gone.
+CREATE TABLE renamed (a int);
+SELECT idempotency.once('ren-1', 'INSERT INTO renamed VALUES ($1) RETURNING a', 1);
+ALTER TABLE renamed RENAME TO renamed_old;
+\c -
+\set SHOW_CONTEXT never
+SELECT idempotency.once('ren-1', 'INSERT INTO renamed VALUES ($1) RETURNING a', 1);
+SELECT try($$SELECT idempotency.once('ren-2', 'INSERT INTO renamed VALUES ($1) RETURNING a', 1)$$);
+DROP TABLE renamed_old;
+
 -- Row-level security: the statement runs with the caller's privileges.
 CREATE ROLE regress_once_alice;
 CREATE TABLE notes (owner name NOT NULL DEFAULT current_user, body text);

@@ -355,20 +355,25 @@ once_plans_reset(void)
 	}
 }
 
-/*
- * once_plan_for returns the prepared statement of sql with p's parameter
- * types, checking, preparing and keeping it on first use.  Called inside
- * SPI.  When keeping it would free a plan that an enclosing once() may be
- * running (a once() inside another's statement, with the cache full or the
- * slot taken), the statement is returned unsaved, in this call's SPI memory.
- */
+/* The hash key of sql with p's parameter types in the plan cache. */
+static uint64
+once_plan_hash(const char *sql, const OnceParams *p)
+{
+	uint64		hash = hash_bytes_extended((const unsigned char *) sql, strlen(sql),
+										   (uint64) p->nargs);
+
+	if (p->nargs > 0)
+		hash = hash_bytes_extended((const unsigned char *) p->types,
+								   sizeof(Oid) * p->nargs, hash);
+	return hash;
+}
+
+/* The kept statement of sql with p's parameter types, or NULL. */
 static OncePlan *
-once_plan_for(const char *sql, const OnceParams *p)
+once_plan_lookup(const char *sql, const OnceParams *p)
 {
 	uint64		hash;
 	OncePlan   *entry;
-	OncePlan   *fresh;
-	bool		found;
 
 	if (once_plans == NULL)
 	{
@@ -379,36 +384,59 @@ once_plan_for(const char *sql, const OnceParams *p)
 		once_plans = hash_create("idempotency once() plans", ONCE_PLAN_CACHE_SIZE,
 								 &ctl, HASH_ELEM | HASH_BLOBS);
 	}
-
-	hash = hash_bytes_extended((const unsigned char *) sql, strlen(sql),
-							   (uint64) p->nargs);
-	if (p->nargs > 0)
-		hash = hash_bytes_extended((const unsigned char *) p->types,
-								   sizeof(Oid) * p->nargs, hash);
-
+	hash = once_plan_hash(sql, p);
 	entry = hash_search(once_plans, &hash, HASH_FIND, NULL);
 	if (entry != NULL && entry->nargs == p->nargs &&
 		strcmp(entry->sql, sql) == 0 &&
 		memcmp(entry->types, p->types, sizeof(Oid) * p->nargs) == 0)
 		return entry;
+	return NULL;
+}
 
-	/* A miss: check and prepare the statement. */
-	once_check_statement(sql);
-	fresh = palloc(sizeof(OncePlan));
-	fresh->hash = hash;
-	fresh->nargs = p->nargs;
+/*
+ * A description of sql with p's parameter types, enough for the fingerprint,
+ * for a statement not yet prepared in this backend: a replay needs no plan,
+ * so it never parses a statement it will not run.
+ */
+static OncePlan *
+once_plan_describe(const char *sql, const OnceParams *p)
+{
+	OncePlan   *desc = palloc(sizeof(OncePlan));
+
+	desc->hash = once_plan_hash(sql, p);
+	desc->sql = NULL;
+	desc->nargs = p->nargs;
 	if (p->nargs > 0)
-		memcpy(fresh->types, p->types, sizeof(Oid) * p->nargs);
-	fresh->plan = SPI_prepare(sql, p->nargs, p->types);
-	if (fresh->plan == NULL)
-		elog(ERROR, "once(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	once_describe(fresh, sql);
+		memcpy(desc->types, p->types, sizeof(Oid) * p->nargs);
+	desc->plan = NULL;
+	once_describe(desc, sql);
+	return desc;
+}
 
+/*
+ * once_plan_prepare checks and prepares the described statement and keeps
+ * it in the cache.  Called inside SPI.  When keeping it would free a plan
+ * that an enclosing once() may be running (a once() inside another's
+ * statement, with the cache full or the slot taken), the statement stays
+ * unsaved, in this call's SPI memory.
+ */
+static OncePlan *
+once_plan_prepare(OncePlan *desc, const char *sql)
+{
+	OncePlan   *entry;
+	bool		found;
+
+	once_check_statement(sql);
+	desc->plan = SPI_prepare(sql, desc->nargs, desc->types);
+	if (desc->plan == NULL)
+		elog(ERROR, "once(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+
+	entry = hash_search(once_plans, &desc->hash, HASH_FIND, NULL);
 	if (once_depth > 0 &&
 		(entry != NULL || hash_get_num_entries(once_plans) >= ONCE_PLAN_CACHE_SIZE))
-		return fresh;
+		return desc;
 
-	if (SPI_keepplan(fresh->plan) != 0)
+	if (SPI_keepplan(desc->plan) != 0)
 		elog(ERROR, "once(): SPI_keepplan failed");
 	if (entry != NULL)
 	{
@@ -418,8 +446,8 @@ once_plan_for(const char *sql, const OnceParams *p)
 	}
 	else if (hash_get_num_entries(once_plans) >= ONCE_PLAN_CACHE_SIZE)
 		once_plans_reset();
-	entry = hash_search(once_plans, &hash, HASH_ENTER, &found);
-	memcpy(entry, fresh, sizeof(OncePlan));
+	entry = hash_search(once_plans, &desc->hash, HASH_ENTER, &found);
+	memcpy(entry, desc, sizeof(OncePlan));
 	entry->sql = MemoryContextStrdup(TopMemoryContext, sql);
 	return entry;
 }
@@ -553,7 +581,9 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = once_plan_for(sql, &params);
+	plan = once_plan_lookup(sql, &params);
+	if (plan == NULL)
+		plan = once_plan_describe(sql, &params);
 	if (req.fingerprint == NULL)
 		req.fingerprint = once_fingerprint(plan, &params);
 
@@ -590,6 +620,8 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 			break;
 	}
 
+	if (plan->plan == NULL)
+		plan = once_plan_prepare(plan, sql);
 	response = once_run(plan, &params, callcxt);
 	if (row.found)				/* a row to finish: recovered, or claimed earlier */
 		idem_complete_internal(&req.id, response, false, (Datum) 0, true, NULL, &row);
