@@ -9,8 +9,10 @@
  *	  (or their own uncommitted one) and decide.  A claim without a lease
  *	  writes an in_progress row in the caller's transaction; complete()
  *	  turns it into a completed row in the same transaction, and xact.c
- *	  refuses a commit that leaves it in between.  A lease claim commits its
- *	  in_progress row, identified by a token, for later transactions.
+ *	  refuses a commit that leaves it in between (once() skips the
+ *	  in_progress row and writes the completed one directly, under the same
+ *	  lock).  A lease claim commits its in_progress row, identified by a
+ *	  token, for later transactions.
  *
  *	  Times (leases, expiry) are wall-clock (GetCurrentTimestamp), not the
  *	  transaction's start, so a long transaction does not stretch a lease.
