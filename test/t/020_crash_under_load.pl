@@ -136,12 +136,8 @@ ok( $node->poll_query_until(
 	'the load completes keys and holds leases');
 
 # what has committed so far must survive the crash
-my $before = $node->safe_psql(
-	'postgres', q{
-	SELECT scope || '/' || key || '=' || response::text
-	  FROM idempotency.idempotency_keys WHERE state = 'completed'});
-my @before = split /\n/, $before;
-note scalar(@before) . ' keys completed before the crash';
+my $before = completed_responses($node);
+note scalar(keys %$before) . ' keys completed before the crash';
 
 # every process of the server, so that the restart can wait for them
 my @server_pids = split /\n/,
@@ -165,15 +161,7 @@ ok(!(grep { kill(0, $_) } @server_pids), 'every old server process is gone');
 $node->start;
 
 # --- nothing committed is lost
-my %after = map { my ($k, $v) = split /=/, $_, 2; ($k => $v) } split /\n/,
-  $node->safe_psql(
-	'postgres', q{
-	SELECT scope || '/' || key || '=' || response::text
-	  FROM idempotency.idempotency_keys WHERE state = 'completed'});
-my @lost = grep {
-	my ($k, $v) = split /=/, $_, 2;
-	!defined $after{$k} || $after{$k} ne $v
-} @before;
+my @lost = lost_completed($before, completed_responses($node));
 is(scalar(@lost), 0, 'every key completed before the crash is still completed, same response')
   or diag join("\n", @lost[ 0 .. ($#lost < 9 ? $#lost : 9) ]);
 

@@ -127,12 +127,8 @@ my $ran = time - $load_start;
 sleep(2.5 - $ran) if $ran < 2.5;
 
 # what has committed so far must survive the crash
-my @before = split /\n/,
-  $node->safe_psql(
-	'postgres', q{
-	SELECT key || '=' || response::text
-	  FROM idempotency.idempotency_keys WHERE state = 'completed'});
-note scalar(@before) . ' keys completed before the crash';
+my $before = completed_responses($node);
+note scalar(keys %$before) . ' keys completed before the crash';
 
 # every process of the server, so that the restart can wait for them
 my @server_pids = split /\n/,
@@ -162,15 +158,7 @@ ok(!(grep { kill(0, $_) } @server_pids), 'every old server process is gone');
 $node->start;
 
 # --- nothing committed is lost
-my %after = map { split /=/, $_, 2 } split /\n/,
-  $node->safe_psql(
-	'postgres', q{
-	SELECT key || '=' || response::text
-	  FROM idempotency.idempotency_keys WHERE state = 'completed'});
-my @lost = grep {
-	my ($k, $v) = split /=/, $_, 2;
-	!defined $after{$k} || $after{$k} ne $v
-} @before;
+my @lost = lost_completed($before, completed_responses($node));
 is(scalar(@lost), 0, 'every key completed before the crash is still completed, same response')
   or diag join("\n", @lost[ 0 .. ($#lost < 9 ? $#lost : 9) ]);
 

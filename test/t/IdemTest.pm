@@ -9,7 +9,8 @@ use strict;
 use warnings;
 
 use Exporter 'import';
-our @EXPORT = qw(insert_expired insert_live insert_live_lease count_keys key_lock_count);
+our @EXPORT = qw(insert_expired insert_live insert_live_lease count_keys key_lock_count
+  completed_responses lost_completed);
 
 # $n completed keys named "$prefix-1" .. "$prefix-$n" that expired an hour
 # ago (each a microsecond apart, so their order is fixed).
@@ -71,6 +72,29 @@ sub key_lock_count
 	return $node->safe_psql($db // 'postgres',
 		q{SELECT count(*) FROM pg_catalog.pg_locks
 		   WHERE locktype = 'advisory' AND objsubid = 18756});
+}
+
+# The completed keys and their stored responses, as a hash reference
+# { "scope/key" => response as text }.
+sub completed_responses
+{
+	my ($node) = @_;
+	my %responses = map { split /=/, $_, 2 } split /\n/,
+	  $node->safe_psql(
+		'postgres', q{
+		SELECT scope || '/' || key || '=' || response::text
+		  FROM idempotency.idempotency_keys WHERE state = 'completed'});
+	return \%responses;
+}
+
+# The keys of $before (from completed_responses) that $after no longer has
+# completed with the same response, as "scope/key=response" lines.
+sub lost_completed
+{
+	my ($before, $after) = @_;
+	return map { "$_=$before->{$_}" }
+	  grep { !defined $after->{$_} || $after->{$_} ne $before->{$_} }
+	  sort keys %$before;
 }
 
 1;
