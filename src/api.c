@@ -24,7 +24,6 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/procarray.h"
