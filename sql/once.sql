@@ -130,6 +130,44 @@ SELECT try($$SELECT idempotency.once('r-8', 'SELECT repeat(''x'', 2000) AS big')
 RESET idempotency.max_response_size;
 SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'r-%';
 
+-- Each row is stored exactly as to_jsonb(row) makes it, for every column
+-- type, NULLs, extreme values and TOASTed text included; replays are the
+-- same whatever the session's time zone.
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE TABLE kinds (
+    b bool, i2 int2, i4 int4, i8 int8, n numeric, t text, vc varchar(20),
+    u uuid, d date, ts timestamp, tz timestamptz,
+    f4 real, f8 float8, j jsonb, a int[], bp char(4), dom posint, rec posts);
+INSERT INTO kinds VALUES
+    (true, -32768, -2147483648, -9223372036854775808, '-0.000100', E'\u00e9"\\\n\tx', 'v',
+     '8f0c1a4e-0000-4000-8000-0000000000aa', 'infinity', '-infinity',
+     '2026-01-02 03:04:05.678+00', 'NaN', '-Infinity', '{"k": [1, null]}', '{1,NULL}', 'ab',
+     3, ROW('8f0c1a4e-0000-4000-8000-0000000000bb', 1, 'c', '2026-01-01 00:00:00+00')),
+    (false, 32767, 2147483647, 9223372036854775807, 'NaN', '', NULL,
+     NULL, '2026-02-28', '2026-02-28 23:59:59.999999', '-infinity',
+     1.5, 1e300, 'null', '{}', NULL, NULL, NULL),
+    (NULL, 0, 0, 0, '12345678901234567890.123456789000',
+     (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 3000) g), 'w',
+     '00000000-0000-0000-0000-000000000000', '0001-01-01 BC', '294276-12-31 23:59:59',
+     '1970-01-01 00:00:00+00', 0, -0.0, '[]', NULL, '', 1, NULL);
+SELECT pg_relation_size(reltoastrelid) > 0 AS text_is_toasted FROM pg_class WHERE relname = 'kinds';
+SET TimeZone = 'America/New_York';
+SELECT idempotency.once('kinds-1', 'SELECT * FROM kinds') =
+       (SELECT jsonb_agg(to_jsonb(k)) FROM kinds k) AS all_columns_as_to_jsonb;
+SELECT idempotency.once('kinds-2',
+         'SELECT b, i2, i4, i8, n, t, vc, u, d, ts, tz, i4 AS i4, t AS "T" FROM kinds') =
+       (SELECT jsonb_agg(to_jsonb(k))
+          FROM (SELECT b, i2, i4, i8, n, t, vc, u, d, ts, tz, i4 AS i4, t AS "T" FROM kinds) k)
+       AS common_columns_as_to_jsonb;
+SELECT idempotency.once('kinds-3',
+         'SELECT b, i4, n, vc, u, d, ts, tz, i8 AS i4 FROM kinds WHERE i2 = 32767');
+SET TimeZone = 'Asia/Tokyo';
+SELECT idempotency.once('kinds-3',
+         'SELECT b, i4, n, vc, u, d, ts, tz, i8 AS i4 FROM kinds WHERE i2 = 32767');
+RESET TimeZone;
+DROP TABLE kinds;
+DROP DOMAIN posint;
+
 -- Plans are kept per backend and follow DDL: a new column shows in the next run.
 SELECT idempotency.once('ddl-1', 'SELECT * FROM posts WHERE user_id = $1', 5);
 ALTER TABLE posts ADD COLUMN extra int NOT NULL DEFAULT 0;

@@ -35,6 +35,13 @@
 #define IDEM_HAVE_MERGE 1
 #endif
 
+/* numeric gained infinities in 14 */
+#if PG_VERSION_NUM >= 140000
+#define IDEM_NUMERIC_IS_INF(num) numeric_is_inf(num)
+#else
+#define IDEM_NUMERIC_IS_INF(num) false
+#endif
+
 /* index_insert gained "indexUnchanged" in 14 */
 #if PG_VERSION_NUM >= 140000
 #define idem_index_insert(idx, v, n, tid, heap, uniq, info) \

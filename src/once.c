@@ -38,7 +38,10 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/uuid.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -186,6 +189,7 @@ typedef struct OncePlan
 {
 	uint64		hash;			/* hash key: statement and parameter types */
 	char	   *sql;			/* in TopMemoryContext, to tell collisions */
+	bool		kept;			/* in the cache (else this call's alone) */
 	int			nargs;
 	Oid			types[FUNC_MAX_ARGS];
 	bool		as_text[FUNC_MAX_ARGS]; /* hash the text form (see below) */
@@ -249,6 +253,18 @@ once_describe(OncePlan *plan, const char *sql)
 	}
 }
 
+/* Appends a tag, len (4 bytes) and len bytes of data to buf. */
+static void
+once_append_tagged(StringInfo buf, char tag, const char *data, size_t len)
+{
+	uint32		len32 = (uint32) len;
+
+	appendStringInfoChar(buf, tag);
+	appendBinaryStringInfo(buf, (const char *) &len32, sizeof(len32));
+	if (len > 0)
+		appendBinaryStringInfo(buf, data, len);
+}
+
 /*
  * Appends parameter i's value to buf: in its internal representation, the
  * bytes the server itself compares, which no session setting (TimeZone,
@@ -266,33 +282,24 @@ once_append_value(StringInfo buf, const OncePlan *plan, int i, Datum value)
 
 		getTypeOutputInfo(plan->types[i], &outfunc, &isvarlena);
 		str = OidOutputFunctionCall(outfunc, value);
-		appendStringInfo(buf, "T%zu:", strlen(str));
-		appendStringInfoString(buf, str);
+		once_append_tagged(buf, 'T', str, strlen(str));
 	}
 	else if (plan->typbyval[i])
-	{
-		appendStringInfoString(buf, "D:");
-		appendBinaryStringInfo(buf, (const char *) &value, sizeof(Datum));
-	}
+		once_append_tagged(buf, 'D', (const char *) &value, sizeof(Datum));
 	else if (plan->typlen[i] == -1)
 	{
 		struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
 
-		appendStringInfo(buf, "L%zu:", (size_t) VARSIZE_ANY_EXHDR(v));
-		appendBinaryStringInfo(buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+		once_append_tagged(buf, 'L', VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 	}
 	else if (plan->typlen[i] == -2)
 	{
 		const char *str = DatumGetCString(value);
 
-		appendStringInfo(buf, "C%zu:", strlen(str));
-		appendStringInfoString(buf, str);
+		once_append_tagged(buf, 'C', str, strlen(str));
 	}
 	else
-	{
-		appendStringInfo(buf, "F%d:", plan->typlen[i]);
-		appendBinaryStringInfo(buf, DatumGetPointer(value), plan->typlen[i]);
-	}
+		once_append_tagged(buf, 'F', DatumGetPointer(value), plan->typlen[i]);
 }
 
 /*
@@ -318,12 +325,11 @@ once_fingerprint(const OncePlan *plan, const OnceParams *p)
 	initStringInfo(&buf);
 	for (i = 0; i < p->nargs; i++)
 	{
-		appendStringInfo(&buf, "%u:", p->types[i]);
+		appendBinaryStringInfo(&buf, (const char *) &p->types[i], sizeof(Oid));
 		if (p->nulls[i] == 'n')
-			appendStringInfoString(&buf, "N");
+			once_append_tagged(&buf, 'N', NULL, 0);
 		else
 			once_append_value(&buf, plan, i, p->values[i]);
-		appendStringInfoChar(&buf, '\0');
 	}
 	memcpy(&seed1, plan->sql_digest + 16, sizeof(uint64));
 	memcpy(&seed2, plan->sql_digest + 24, sizeof(uint64));
@@ -348,7 +354,8 @@ once_plans_reset(void)
 	hash_seq_init(&seq, once_plans);
 	while ((entry = hash_seq_search(&seq)) != NULL)
 	{
-		SPI_freeplan(entry->plan);
+		if (entry->plan != NULL)
+			SPI_freeplan(entry->plan);
 		pfree(entry->sql);
 		(void) hash_search(once_plans, &entry->hash, HASH_REMOVE, NULL);
 	}
@@ -367,12 +374,23 @@ once_plan_hash(const char *sql, const OnceParams *p)
 	return hash;
 }
 
-/* The kept statement of sql with p's parameter types, or NULL. */
+/*
+ * The description of sql with p's parameter types: what the fingerprint
+ * needs to know of it, and its prepared plan once a call has run it.  A
+ * replay needs no plan, so a statement is never parsed just to replay it;
+ * its description is kept all the same, so that replays do not hash the
+ * statement text again.  When keeping it would drop an entry that an
+ * enclosing once() may be running (a once() inside another's statement,
+ * with the slot taken or the cache full), the description is made in the
+ * current memory context instead, and not kept.
+ */
 static OncePlan *
-once_plan_lookup(const char *sql, const OnceParams *p)
+once_plan_get(const char *sql, const OnceParams *p)
 {
 	uint64		hash;
 	OncePlan   *entry;
+	OncePlan   *desc;
+	bool		found;
 
 	if (once_plans == NULL)
 	{
@@ -389,66 +407,55 @@ once_plan_lookup(const char *sql, const OnceParams *p)
 		strcmp(entry->sql, sql) == 0 &&
 		memcmp(entry->types, p->types, sizeof(Oid) * p->nargs) == 0)
 		return entry;
-	return NULL;
-}
 
-/*
- * A description of sql with p's parameter types, enough for the fingerprint,
- * for a statement not yet prepared in this backend: a replay needs no plan,
- * so it never parses a statement it will not run.
- */
-static OncePlan *
-once_plan_describe(const char *sql, const OnceParams *p)
-{
-	OncePlan   *desc = palloc(sizeof(OncePlan));
-
-	desc->hash = once_plan_hash(sql, p);
+	desc = palloc(sizeof(OncePlan));
+	desc->hash = hash;
 	desc->sql = NULL;
+	desc->kept = false;
 	desc->nargs = p->nargs;
 	if (p->nargs > 0)
 		memcpy(desc->types, p->types, sizeof(Oid) * p->nargs);
 	desc->plan = NULL;
 	once_describe(desc, sql);
-	return desc;
-}
 
-/*
- * once_plan_prepare checks and prepares the described statement and keeps
- * it in the cache.  Called inside SPI.  When keeping it would free a plan
- * that an enclosing once() may be running (a once() inside another's
- * statement, with the cache full or the slot taken), the statement stays
- * unsaved, in this call's SPI memory.
- */
-static OncePlan *
-once_plan_prepare(OncePlan *desc, const char *sql)
-{
-	OncePlan   *entry;
-	bool		found;
-
-	once_check_statement(sql);
-	desc->plan = SPI_prepare(sql, desc->nargs, desc->types);
-	if (desc->plan == NULL)
-		elog(ERROR, "once(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-
-	entry = hash_search(once_plans, &desc->hash, HASH_FIND, NULL);
 	if (once_depth > 0 &&
 		(entry != NULL || hash_get_num_entries(once_plans) >= ONCE_PLAN_CACHE_SIZE))
 		return desc;
 
-	if (SPI_keepplan(desc->plan) != 0)
-		elog(ERROR, "once(): SPI_keepplan failed");
 	if (entry != NULL)
 	{
 		/* a hash collision: the newer statement takes the slot */
-		SPI_freeplan(entry->plan);
+		if (entry->plan != NULL)
+			SPI_freeplan(entry->plan);
 		pfree(entry->sql);
 	}
 	else if (hash_get_num_entries(once_plans) >= ONCE_PLAN_CACHE_SIZE)
 		once_plans_reset();
-	entry = hash_search(once_plans, &desc->hash, HASH_ENTER, &found);
+	entry = hash_search(once_plans, &hash, HASH_ENTER, &found);
 	memcpy(entry, desc, sizeof(OncePlan));
 	entry->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	entry->kept = true;
+	pfree(desc);
 	return entry;
+}
+
+/*
+ * once_plan_prepare checks and prepares plan's statement, called inside
+ * SPI.  A kept description keeps its plan (SPI_keepplan); one that is not
+ * kept leaves it in this call's SPI memory.
+ */
+static void
+once_plan_prepare(OncePlan *plan, const char *sql)
+{
+	SPIPlanPtr	spiplan;
+
+	once_check_statement(sql);
+	spiplan = SPI_prepare(sql, plan->nargs, plan->types);
+	if (spiplan == NULL)
+		elog(ERROR, "once(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (plan->kept && SPI_keepplan(spiplan) != 0)
+		elog(ERROR, "once(): SPI_keepplan failed");
+	plan->plan = spiplan;
 }
 
 /* to_jsonb() set up to take a record: its argument type comes from fn_expr. */
@@ -474,8 +481,150 @@ once_to_jsonb_record(void)
 }
 
 /*
+ * Whether once_row_values can convert every column of td itself, giving
+ * exactly what to_jsonb() gives: the types most RETURNING lists hold.  Any
+ * other type (floats, json, arrays, composites, domains ...) sends the
+ * whole result through to_jsonb(record).
+ */
+static bool
+once_fast_columns(TupleDesc td)
+{
+	int			i;
+
+	for (i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+
+		if (att->attisdropped)
+			continue;
+		switch (att->atttypid)
+		{
+			case BOOLOID:
+			case INT2OID:
+			case INT4OID:
+			case INT8OID:
+			case NUMERICOID:
+			case TEXTOID:
+			case VARCHAROID:
+			case UUIDOID:
+			case DATEOID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+				break;
+			default:
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Sets *v to column value of type typid as to_jsonb() would, for the types
+ * once_fast_columns admits; false for a value it leaves to to_jsonb (a
+ * numeric NaN or infinity, which becomes a string).
+ */
+static bool
+once_scalar(Oid typid, Datum value, JsonbValue *v)
+{
+	switch (typid)
+	{
+		case BOOLOID:
+			v->type = jbvBool;
+			v->val.boolean = DatumGetBool(value);
+			return true;
+		case INT2OID:
+			v->type = jbvNumeric;
+			v->val.numeric = DatumGetNumeric(DirectFunctionCall1(int2_numeric, value));
+			return true;
+		case INT4OID:
+			v->type = jbvNumeric;
+			v->val.numeric = DatumGetNumeric(DirectFunctionCall1(int4_numeric, value));
+			return true;
+		case INT8OID:
+			v->type = jbvNumeric;
+			v->val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, value));
+			return true;
+		case NUMERICOID:
+			{
+				Numeric		num = DatumGetNumeric(value);
+
+				if (numeric_is_nan(num) || IDEM_NUMERIC_IS_INF(num))
+					return false;
+				v->type = jbvNumeric;
+				v->val.numeric = num;
+				return true;
+			}
+		case TEXTOID:
+		case VARCHAROID:
+			{
+				struct varlena *t = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
+
+				v->type = jbvString;
+				v->val.string.val = VARDATA_ANY(t);
+				v->val.string.len = VARSIZE_ANY_EXHDR(t);
+				return true;
+			}
+		case UUIDOID:
+			v->type = jbvString;
+			v->val.string.val = DatumGetCString(DirectFunctionCall1(uuid_out, value));
+			v->val.string.len = strlen(v->val.string.val);
+			return true;
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			v->type = jbvString;
+			v->val.string.val = JsonEncodeDateTime(NULL, value, typid, NULL);
+			v->val.string.len = strlen(v->val.string.val);
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Pushes tuple's object onto *state: one key per column, in to_jsonb()'s
+ * form.  A value once_scalar declines goes through to_jsonb itself.
+ */
+static void
+once_push_row(JsonbParseState **state, HeapTuple tuple, TupleDesc td)
+{
+	Datum	   *values = palloc(sizeof(Datum) * Max(td->natts, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(td->natts, 1));
+	int			i;
+
+	heap_deform_tuple(tuple, td, values, nulls);
+	(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+		JsonbValue	k;
+		JsonbValue	v;
+
+		if (att->attisdropped)
+			continue;
+		k.type = jbvString;
+		k.val.string.val = NameStr(att->attname);
+		k.val.string.len = strlen(k.val.string.val);
+		(void) pushJsonbValue(state, WJB_KEY, &k);
+		if (nulls[i])
+			v.type = jbvNull;
+		else if (!once_scalar(att->atttypid, values[i], &v))
+		{
+			/* to_jsonb(numeric NaN/Infinity) is its text, as a string */
+			v.type = jbvString;
+			v.val.string.val = DatumGetCString(DirectFunctionCall1(numeric_out, values[i]));
+			v.val.string.len = strlen(v.val.string.val);
+		}
+		(void) pushJsonbValue(state, WJB_VALUE, &v);
+	}
+	(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
+	pfree(values);
+	pfree(nulls);
+}
+
+/*
  * Runs plan with p through SPI as the calling role and returns its result
- * rows, in resultcxt, as a jsonb array of objects (empty for no rows).
+ * rows, in resultcxt, as a jsonb array of objects (empty for no rows), each
+ * row as to_jsonb(row) makes it.
  */
 static Datum
 once_run(OncePlan *plan, const OnceParams *p, MemoryContext resultcxt)
@@ -505,20 +654,33 @@ once_run(OncePlan *plan, const OnceParams *p, MemoryContext resultcxt)
 	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 	if (SPI_tuptable != NULL && SPI_processed > 0)
 	{
-		TupleDesc	td = BlessTupleDesc(CreateTupleDescCopy(SPI_tuptable->tupdesc));
-		FmgrInfo   *to_jsonb_record = once_to_jsonb_record();
+		TupleDesc	td = SPI_tuptable->tupdesc;
 
-		for (i = 0; i < SPI_processed; i++)
+		if (once_fast_columns(td))
 		{
-			Datum		rec = heap_copy_tuple_as_datum(SPI_tuptable->vals[i], td);
-			Jsonb	   *obj = DatumGetJsonbP(FunctionCall1(to_jsonb_record, rec));
-			JsonbValue	elem;
+			for (i = 0; i < SPI_processed; i++)
+			{
+				once_push_row(&state, SPI_tuptable->vals[i], td);
+				CHECK_FOR_INTERRUPTS();
+			}
+		}
+		else
+		{
+			TupleDesc	rectd = BlessTupleDesc(CreateTupleDescCopy(td));
+			FmgrInfo   *to_jsonb_record = once_to_jsonb_record();
 
-			elem.type = jbvBinary;
-			elem.val.binary.data = &obj->root;
-			elem.val.binary.len = VARSIZE(obj) - VARHDRSZ;
-			(void) pushJsonbValue(&state, WJB_ELEM, &elem);
-			CHECK_FOR_INTERRUPTS();
+			for (i = 0; i < SPI_processed; i++)
+			{
+				Datum		rec = heap_copy_tuple_as_datum(SPI_tuptable->vals[i], rectd);
+				Jsonb	   *obj = DatumGetJsonbP(FunctionCall1(to_jsonb_record, rec));
+				JsonbValue	elem;
+
+				elem.type = jbvBinary;
+				elem.val.binary.data = &obj->root;
+				elem.val.binary.len = VARSIZE(obj) - VARHDRSZ;
+				(void) pushJsonbValue(&state, WJB_ELEM, &elem);
+				CHECK_FOR_INTERRUPTS();
+			}
 		}
 	}
 	array = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
@@ -580,9 +742,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = once_plan_lookup(sql, &params);
-	if (plan == NULL)
-		plan = once_plan_describe(sql, &params);
+	plan = once_plan_get(sql, &params);
 	if (req.fingerprint == NULL)
 		req.fingerprint = once_fingerprint(plan, &params);
 
@@ -620,7 +780,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 	}
 
 	if (plan->plan == NULL)
-		plan = once_plan_prepare(plan, sql);
+		once_plan_prepare(plan, sql);
 	response = once_run(plan, &params, callcxt);
 	if (row.found)				/* a row to finish: recovered, or claimed earlier */
 		idem_complete_internal(&req.id, response, false, (Datum) 0, true, NULL, &row);
