@@ -31,6 +31,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 #include "utils/uuid.h"
 
 #include "api.h"
@@ -674,13 +675,39 @@ idem_insert_completed(const ClaimRequest *req, Datum response, KeyRow *row)
 
 /* ---------- results ---------- */
 
-/* The function's result row descriptor, cached for the call site. */
-static TupleDesc
-api_result_desc(FunctionCallInfo fcinfo, int expected_natts)
+/*
+ * The function's result row made of values/nulls.  The row type is named
+ * by the call site (idempotency_keys or claim_result), so its descriptor
+ * comes from the type cache: a lookup, where building and blessing one
+ * would cost more than the rest of a replay, on every execution of a
+ * prepared statement.  Without a call site to read the type from, the
+ * descriptor is built and kept for the call site.
+ */
+static Datum
+api_result_datum(FunctionCallInfo fcinfo, int expected_natts, Datum *values, bool *nulls)
 {
+	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
+	TupleDesc	td;
+	HeapTuple	tuple;
+
+	if (OidIsValid(rettype) && rettype != RECORDOID)
+	{
+		td = lookup_rowtype_tupdesc(rettype, -1);
+		if (td->natts != expected_natts)
+		{
+			int			natts = td->natts;
+
+			ReleaseTupleDesc(td);
+			elog(ERROR, "result row type has %d columns, expected %d",
+				 natts, expected_natts);
+		}
+		tuple = heap_form_tuple(td, values, nulls);
+		ReleaseTupleDesc(td);
+		return HeapTupleGetDatum(tuple);
+	}
+
 	if (fcinfo->flinfo->fn_extra == NULL)
 	{
-		TupleDesc	td;
 		MemoryContext old;
 
 		if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
@@ -693,24 +720,22 @@ api_result_desc(FunctionCallInfo fcinfo, int expected_natts)
 		fcinfo->flinfo->fn_extra = BlessTupleDesc(td);
 		MemoryContextSwitchTo(old);
 	}
-	return (TupleDesc) fcinfo->flinfo->fn_extra;
+	td = (TupleDesc) fcinfo->flinfo->fn_extra;
+	return HeapTupleGetDatum(heap_form_tuple(td, values, nulls));
 }
 
 /* A row of idempotency.idempotency_keys as a composite Datum. */
 static Datum
 api_row_datum(FunctionCallInfo fcinfo, const KeyRow *row)
 {
-	TupleDesc	td = api_result_desc(fcinfo, Natts_keys);
-
-	return HeapTupleGetDatum(heap_form_tuple(td, (Datum *) row->values,
-											 (bool *) row->nulls));
+	return api_result_datum(fcinfo, Natts_keys, (Datum *) row->values,
+							(bool *) row->nulls);
 }
 
 /* An idempotency.claim_result: the outcome, then the key's row. */
 static Datum
 api_claim_datum(FunctionCallInfo fcinfo, ClaimOutcome outcome, const KeyRow *row)
 {
-	TupleDesc	td = api_result_desc(fcinfo, Natts_keys + 1);
 	Datum		values[Natts_keys + 1];
 	bool		nulls[Natts_keys + 1];
 
@@ -718,7 +743,7 @@ api_claim_datum(FunctionCallInfo fcinfo, ClaimOutcome outcome, const KeyRow *row
 	nulls[0] = false;
 	memcpy(values + 1, row->values, sizeof(row->values));
 	memcpy(nulls + 1, row->nulls, sizeof(row->nulls));
-	return HeapTupleGetDatum(heap_form_tuple(td, values, nulls));
+	return api_result_datum(fcinfo, Natts_keys + 1, values, nulls);
 }
 
 /* ---------- SQL-callable functions ---------- */
