@@ -229,18 +229,16 @@ ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid, KeyRow *row)
 }
 
 /*
- * Inserts tuple's entries into every index of the key table, or only into
- * the summarizing ones (after a HOT update that changed their columns).
+ * Inserts the entries of row, stored at tid, into every index of the key
+ * table, or only into the summarizing ones (after a HOT update that changed
+ * their columns).  The indexes are on plain columns (expressions and
+ * predicates are refused), so their values are row's own.
  */
 static void
-ks_index_insert(KeyStore *ks, HeapTuple tuple, bool summarizing_only)
+ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizing_only)
 {
 	List	   *indexoids = RelationGetIndexList(ks->heap);
-	TupleTableSlot *slot;
 	ListCell   *lc;
-
-	slot = MakeSingleTupleTableSlot(RelationGetDescr(ks->heap), &TTSOpsHeapTuple);
-	ExecStoreHeapTuple(tuple, slot, false);
 
 	foreach(lc, indexoids)
 	{
@@ -249,6 +247,7 @@ ks_index_insert(KeyStore *ks, HeapTuple tuple, bool summarizing_only)
 		IndexInfo  *ii;
 		Datum		values[INDEX_MAX_KEYS];
 		bool		isnull[INDEX_MAX_KEYS];
+		int			i;
 
 		idx = (ioid == RelationGetRelid(ks->pkey)) ? ks->pkey :
 			index_open(ioid, RowExclusiveLock);
@@ -264,8 +263,17 @@ ks_index_insert(KeyStore *ks, HeapTuple tuple, bool summarizing_only)
 				 RelationGetRelationName(idx));
 		if (ii->ii_ReadyForInserts)
 		{
-			FormIndexDatum(ii, slot, NULL, values, isnull);
-			idem_index_insert(idx, values, isnull, &tuple->t_self, ks->heap,
+			for (i = 0; i < ii->ii_NumIndexAttrs; i++)
+			{
+				AttrNumber	attnum = ii->ii_IndexAttrNumbers[i];
+
+				if (attnum < 1 || attnum > Natts_keys)
+					elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
+						 RelationGetRelationName(idx));
+				values[i] = row->values[attnum - 1];
+				isnull[i] = row->nulls[attnum - 1];
+			}
+			idem_index_insert(idx, values, isnull, tid, ks->heap,
 							  idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
 							  ii);
 		}
@@ -273,7 +281,6 @@ ks_index_insert(KeyStore *ks, HeapTuple tuple, bool summarizing_only)
 			index_close(idx, NoLock);
 	}
 
-	ExecDropSingleTupleTableSlot(slot);
 	list_free(indexoids);
 }
 
@@ -285,7 +292,7 @@ ks_insert(KeyStore *ks, KeyRow *row)
 										row->values, row->nulls);
 
 	simple_heap_insert(ks->heap, tuple);
-	ks_index_insert(ks, tuple, false);
+	ks_index_insert(ks, &tuple->t_self, row, false);
 	row->tid = tuple->t_self;
 	row->found = true;
 	row->own = true;
@@ -312,7 +319,7 @@ ks_update(KeyStore *ks, KeyRow *row)
 	if (res == TM_Ok)
 	{
 		if (indexes != IDEM_INDEX_NONE)
-			ks_index_insert(ks, tuple, indexes == IDEM_INDEX_SUMMARIZING);
+			ks_index_insert(ks, &tuple->t_self, row, indexes == IDEM_INDEX_SUMMARIZING);
 		row->tid = tuple->t_self;
 		row->own = true;
 	}
