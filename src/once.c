@@ -533,16 +533,12 @@ once_scalar(Oid typid, Datum value, JsonbValue *v)
 			v->val.boolean = DatumGetBool(value);
 			return true;
 		case INT2OID:
-			v->type = jbvNumeric;
-			v->val.numeric = DatumGetNumeric(DirectFunctionCall1(int2_numeric, value));
-			return true;
 		case INT4OID:
-			v->type = jbvNumeric;
-			v->val.numeric = DatumGetNumeric(DirectFunctionCall1(int4_numeric, value));
-			return true;
 		case INT8OID:
 			v->type = jbvNumeric;
-			v->val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, value));
+			v->val.numeric = DatumGetNumeric(DirectFunctionCall1(typid == INT2OID ? int2_numeric :
+																 typid == INT4OID ? int4_numeric :
+																 int8_numeric, value));
 			return true;
 		case NUMERICOID:
 			{
@@ -565,15 +561,13 @@ once_scalar(Oid typid, Datum value, JsonbValue *v)
 				return true;
 			}
 		case UUIDOID:
-			v->type = jbvString;
-			v->val.string.val = DatumGetCString(DirectFunctionCall1(uuid_out, value));
-			v->val.string.len = strlen(v->val.string.val);
-			return true;
 		case DATEOID:
 		case TIMESTAMPOID:
 		case TIMESTAMPTZOID:
 			v->type = jbvString;
-			v->val.string.val = JsonEncodeDateTime(NULL, value, typid, NULL);
+			v->val.string.val = (typid == UUIDOID) ?
+				DatumGetCString(DirectFunctionCall1(uuid_out, value)) :
+				JsonEncodeDateTime(NULL, value, typid, NULL);
 			v->val.string.len = strlen(v->val.string.val);
 			return true;
 	}
