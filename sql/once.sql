@@ -214,6 +214,15 @@ ALTER TABLE renamed RENAME TO renamed_old;
 SELECT idempotency.once('ren-1', 'INSERT INTO renamed VALUES ($1) RETURNING a', 1);
 SELECT try($$SELECT idempotency.once('ren-2', 'INSERT INTO renamed VALUES ($1) RETURNING a', 1)$$);
 DROP TABLE renamed_old;
+-- A statement first seen by a replay is prepared when a new key runs it.
+\c -
+SELECT idempotency.once('8f0c1a4e-0000-4000-8000-000000000001'::uuid,
+  'INSERT INTO posts (id, user_id, content) VALUES ($1, $2, $3) RETURNING id, created_at',
+  '8f0c1a4e-0000-4000-8000-000000000001'::uuid, 42, 'hello') AS replayed_first;
+SELECT idempotency.once('8f0c1a4e-0000-4000-8000-000000000002'::uuid,
+  'INSERT INTO posts (id, user_id, content) VALUES ($1, $2, $3) RETURNING id, created_at',
+  '8f0c1a4e-0000-4000-8000-000000000002'::uuid, 42, 'hello') AS then_run;
+SELECT count(*) FROM posts WHERE id = '8f0c1a4e-0000-4000-8000-000000000002';
 
 -- Row-level security: the statement runs with the caller's privileges.
 CREATE ROLE regress_once_alice;
