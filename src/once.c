@@ -188,8 +188,8 @@ once_check_statement(const char *sql)
 typedef struct OncePlan
 {
 	uint64		hash;			/* hash key: statement and parameter types */
-	char	   *sql;			/* in TopMemoryContext, to tell collisions */
-	bool		kept;			/* in the cache (else this call's alone) */
+	char	   *sql;			/* in TopMemoryContext, to tell collisions;
+								 * NULL when not kept in the cache */
 	int			nargs;
 	Oid			types[FUNC_MAX_ARGS];
 	bool		as_text[FUNC_MAX_ARGS]; /* hash the text form (see below) */
@@ -411,7 +411,6 @@ once_plan_get(const char *sql, const OnceParams *p)
 	desc = palloc(sizeof(OncePlan));
 	desc->hash = hash;
 	desc->sql = NULL;
-	desc->kept = false;
 	desc->nargs = p->nargs;
 	if (p->nargs > 0)
 		memcpy(desc->types, p->types, sizeof(Oid) * p->nargs);
@@ -434,7 +433,6 @@ once_plan_get(const char *sql, const OnceParams *p)
 	entry = hash_search(once_plans, &hash, HASH_ENTER, &found);
 	memcpy(entry, desc, sizeof(OncePlan));
 	entry->sql = MemoryContextStrdup(TopMemoryContext, sql);
-	entry->kept = true;
 	pfree(desc);
 	return entry;
 }
@@ -453,7 +451,7 @@ once_plan_prepare(OncePlan *plan, const char *sql)
 	spiplan = SPI_prepare(sql, plan->nargs, plan->types);
 	if (spiplan == NULL)
 		elog(ERROR, "once(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	if (plan->kept && SPI_keepplan(spiplan) != 0)
+	if (plan->sql != NULL && SPI_keepplan(spiplan) != 0)
 		elog(ERROR, "once(): SPI_keepplan failed");
 	plan->plan = spiplan;
 }
@@ -481,7 +479,7 @@ once_to_jsonb_record(void)
 }
 
 /*
- * Whether once_row_values can convert every column of td itself, giving
+ * Whether once_scalar can convert every column of td itself, giving
  * exactly what to_jsonb() gives: the types most RETURNING lists hold.  Any
  * other type (floats, json, arrays, composites, domains ...) sends the
  * whole result through to_jsonb(record).
@@ -519,11 +517,10 @@ once_fast_columns(TupleDesc td)
 }
 
 /*
- * Sets *v to column value of type typid as to_jsonb() would, for the types
- * once_fast_columns admits; false for a value it leaves to to_jsonb (a
- * numeric NaN or infinity, which becomes a string).
+ * Sets *v to a non-null value of type typid as to_jsonb() would make it,
+ * for the types once_fast_columns admits.
  */
-static bool
+static void
 once_scalar(Oid typid, Datum value, JsonbValue *v)
 {
 	switch (typid)
@@ -531,7 +528,7 @@ once_scalar(Oid typid, Datum value, JsonbValue *v)
 		case BOOLOID:
 			v->type = jbvBool;
 			v->val.boolean = DatumGetBool(value);
-			return true;
+			return;
 		case INT2OID:
 		case INT4OID:
 		case INT8OID:
@@ -539,16 +536,22 @@ once_scalar(Oid typid, Datum value, JsonbValue *v)
 			v->val.numeric = DatumGetNumeric(DirectFunctionCall1(typid == INT2OID ? int2_numeric :
 																 typid == INT4OID ? int4_numeric :
 																 int8_numeric, value));
-			return true;
+			return;
 		case NUMERICOID:
 			{
 				Numeric		num = DatumGetNumeric(value);
 
 				if (numeric_is_nan(num) || IDEM_NUMERIC_IS_INF(num))
-					return false;
+				{
+					/* not a JSON number: to_jsonb makes its text a string */
+					v->type = jbvString;
+					v->val.string.val = DatumGetCString(DirectFunctionCall1(numeric_out, value));
+					v->val.string.len = strlen(v->val.string.val);
+					return;
+				}
 				v->type = jbvNumeric;
 				v->val.numeric = num;
-				return true;
+				return;
 			}
 		case TEXTOID:
 		case VARCHAROID:
@@ -558,7 +561,7 @@ once_scalar(Oid typid, Datum value, JsonbValue *v)
 				v->type = jbvString;
 				v->val.string.val = VARDATA_ANY(t);
 				v->val.string.len = VARSIZE_ANY_EXHDR(t);
-				return true;
+				return;
 			}
 		case UUIDOID:
 		case DATEOID:
@@ -569,20 +572,19 @@ once_scalar(Oid typid, Datum value, JsonbValue *v)
 				DatumGetCString(DirectFunctionCall1(uuid_out, value)) :
 				JsonEncodeDateTime(NULL, value, typid, NULL);
 			v->val.string.len = strlen(v->val.string.val);
-			return true;
+			return;
 	}
-	return false;
+	elog(ERROR, "once(): no direct conversion of type %u to jsonb", typid);
 }
 
 /*
  * Pushes tuple's object onto *state: one key per column, in to_jsonb()'s
- * form.  A value once_scalar declines goes through to_jsonb itself.
+ * form.  values and nulls have room for td's columns.
  */
 static void
-once_push_row(JsonbParseState **state, HeapTuple tuple, TupleDesc td)
+once_push_row(JsonbParseState **state, HeapTuple tuple, TupleDesc td,
+			  Datum *values, bool *nulls)
 {
-	Datum	   *values = palloc(sizeof(Datum) * Max(td->natts, 1));
-	bool	   *nulls = palloc(sizeof(bool) * Max(td->natts, 1));
 	int			i;
 
 	heap_deform_tuple(tuple, td, values, nulls);
@@ -601,18 +603,11 @@ once_push_row(JsonbParseState **state, HeapTuple tuple, TupleDesc td)
 		(void) pushJsonbValue(state, WJB_KEY, &k);
 		if (nulls[i])
 			v.type = jbvNull;
-		else if (!once_scalar(att->atttypid, values[i], &v))
-		{
-			/* to_jsonb(numeric NaN/Infinity) is its text, as a string */
-			v.type = jbvString;
-			v.val.string.val = DatumGetCString(DirectFunctionCall1(numeric_out, values[i]));
-			v.val.string.len = strlen(v.val.string.val);
-		}
+		else
+			once_scalar(att->atttypid, values[i], &v);
 		(void) pushJsonbValue(state, WJB_VALUE, &v);
 	}
 	(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
-	pfree(values);
-	pfree(nulls);
 }
 
 /*
@@ -652,11 +647,16 @@ once_run(OncePlan *plan, const OnceParams *p, MemoryContext resultcxt)
 
 		if (once_fast_columns(td))
 		{
+			Datum	   *values = palloc(sizeof(Datum) * Max(td->natts, 1));
+			bool	   *nulls = palloc(sizeof(bool) * Max(td->natts, 1));
+
 			for (i = 0; i < SPI_processed; i++)
 			{
-				once_push_row(&state, SPI_tuptable->vals[i], td);
+				once_push_row(&state, SPI_tuptable->vals[i], td, values, nulls);
 				CHECK_FOR_INTERRUPTS();
 			}
+			pfree(values);
+			pfree(nulls);
 		}
 		else
 		{
