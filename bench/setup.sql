@@ -58,6 +58,13 @@ SELECT 1, bench.replay_key(n), NULL, 'finished', 201,
        jsonb_build_object('id', bench.replay_key(n)::uuid, 'status', 'created')
   FROM generate_series(1, current_setting('bench.nkeys')::bigint) AS n;
 
+-- Case i's table: the key table's columns, primary key and expires_at
+-- index, its fillfactor, no row-level security; as many rows.
+CREATE TABLE bench.sql_keys
+    (LIKE idempotency.idempotency_keys INCLUDING ALL) WITH (fillfactor = 90);
+INSERT INTO bench.sql_keys SELECT * FROM idempotency.idempotency_keys;
+
 VACUUM ANALYZE bench.posts;
+VACUUM ANALYZE bench.sql_keys;
 VACUUM ANALYZE idempotency.idempotency_keys;
 VACUUM ANALYZE brandur.idempotency_keys;
