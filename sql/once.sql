@@ -240,3 +240,105 @@ SELECT owner::text, key FROM idempotency.idempotency_keys WHERE key LIKE 'rls-%'
 DROP TABLE notes;
 DELETE FROM idempotency.idempotency_keys WHERE owner = 'regress_once_alice'::regrole;
 DROP ROLE regress_once_alice;
+
+-- SELECT INTO is refused wherever the parser takes it from: on the leftmost
+-- branch of a set operation too (which PostgreSQL turns into CREATE TABLE AS).
+SELECT try($$SELECT idempotency.once('into-1', 'SELECT 1 AS a INTO TEMP t_into UNION ALL SELECT 2')$$);
+SELECT try($$SELECT idempotency.once('into-2',
+  '(SELECT 1 AS a INTO TEMP t_into2 UNION SELECT 2) EXCEPT SELECT 3')$$);
+SELECT count(*) AS into_tables FROM pg_class WHERE relname IN ('t_into', 't_into2');
+SELECT count(*) AS into_keys FROM idempotency.idempotency_keys WHERE key LIKE 'into-%';
+
+-- Values of records and composite types are fingerprinted independently of the
+-- session's settings, and types created after initdb by name, not by OID (a
+-- dump and restore renumbers them): the same request replays.
+CREATE TYPE fp_mood AS ENUM ('ok', 'sad');
+CREATE TYPE fp_pair AS (at timestamptz, f float8, m fp_mood);
+SET TimeZone = 'UTC';
+SELECT idempotency.once('fp-rec-1', 'SELECT 1 AS one', ROW('2026-01-01 00:00+00'::timestamptz, 0.1::float8));
+SELECT idempotency.once('fp-rec-2', 'SELECT 1 AS one',
+  ROW('2026-01-01 00:00+00', 0.1, 'ok')::fp_pair, ARRAY[ROW('2026-01-01 00:00+00', 0.1, 'sad')::fp_pair]);
+SELECT idempotency.once('fp-rec-3', 'SELECT 1 AS one', ROW('12.5'::money, '1 day'::interval, '\x00ff'::bytea));
+SET TimeZone = 'Asia/Tokyo';
+SET DateStyle = 'German, DMY';
+SET IntervalStyle = 'sql_standard';
+SET extra_float_digits = 0;
+SET bytea_output = 'escape';
+SELECT idempotency.once('fp-rec-1', 'SELECT 1 AS one', ROW('2026-01-01 09:00+09'::timestamptz, 0.1::float8)) AS replayed;
+SELECT idempotency.once('fp-rec-2', 'SELECT 1 AS one',
+  ROW('2026-01-01 00:00+00', 0.1, 'ok')::fp_pair, ARRAY[ROW('2026-01-01 00:00+00', 0.1, 'sad')::fp_pair]) AS replayed;
+SELECT idempotency.once('fp-rec-3', 'SELECT 1 AS one', ROW('12.5'::money, '1 day'::interval, '\x00ff'::bytea)) AS replayed;
+RESET TimeZone; RESET DateStyle; RESET IntervalStyle; RESET extra_float_digits; RESET bytea_output;
+-- ... while another value still differs
+SELECT try($$SELECT idempotency.once('fp-rec-2', 'SELECT 1 AS one',
+  ROW('2026-01-01 00:00+00', 0.1, 'sad')::fp_pair, ARRAY[ROW('2026-01-01 00:00+00', 0.1, 'sad')::fp_pair])$$);
+-- Recreated types (new OIDs, as after a dump and restore) keep the fingerprint.
+SELECT idempotency.once('fp-enum-1', 'SELECT $1::text AS m', 'ok'::fp_mood);
+DROP TYPE fp_pair;
+DROP TYPE fp_mood;
+CREATE TYPE fp_mood AS ENUM ('ok', 'sad');
+CREATE TYPE fp_pair AS (at timestamptz, f float8, m fp_mood);
+SELECT idempotency.once('fp-enum-1', 'SELECT $1::text AS m', 'ok'::fp_mood) AS replayed;
+SELECT idempotency.once('fp-rec-2', 'SELECT 1 AS one',
+  ROW('2026-01-01 00:00+00', 0.1, 'ok')::fp_pair, ARRAY[ROW('2026-01-01 00:00+00', 0.1, 'sad')::fp_pair]) AS replayed;
+-- ... but a type of another name is another request.
+CREATE TYPE fp_mood2 AS ENUM ('ok');
+SELECT try($$SELECT idempotency.once('fp-enum-1', 'SELECT $1::text AS m', 'ok'::fp_mood2)$$);
+DROP TYPE fp_pair; DROP TYPE fp_mood; DROP TYPE fp_mood2;
+
+-- A value is fingerprinted the same however it was produced: an oid above
+-- 2^31 from a literal and from a table column.
+CREATE TABLE fp_oids (x oid);
+INSERT INTO fp_oids VALUES (3000000000);
+SELECT idempotency.once('fp-oid-1', 'SELECT $1 AS x', 3000000000::oid);
+SELECT idempotency.once('fp-oid-1', 'SELECT $1 AS x', x) AS replayed FROM fp_oids;
+DROP TABLE fp_oids;
+
+-- once() inside a once() statement (or a trigger it fires) on the key the
+-- outer call holds is refused with 55006, and nothing is stored.
+SELECT try($$SELECT idempotency.once('nest-same-1',
+  'SELECT idempotency.once(''nest-same-1'', ''SELECT 1 AS one'') AS r')$$);
+SELECT try($$SELECT idempotency.once('nest-same-2',
+  'SELECT outcome FROM idempotency.claim(''nest-same-2'')')$$);
+SELECT try($$SELECT idempotency.once('nest-same-3',
+  'SELECT (idempotency.complete(''nest-same-3'', ''{}''::jsonb)).state')$$);
+SELECT try($$SELECT idempotency.once('nest-same-4',
+  'SELECT idempotency.release(''nest-same-4'')')$$);
+CREATE TABLE nest_orders (k text PRIMARY KEY, n int);
+CREATE FUNCTION nest_orders_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM idempotency.once(NEW.k, 'SELECT 1 AS audited');
+    RETURN NEW;
+END $$;
+CREATE TRIGGER nest_orders_audit BEFORE INSERT ON nest_orders
+    FOR EACH ROW EXECUTE FUNCTION nest_orders_audit();
+SELECT try($$SELECT idempotency.once('nest-same-5',
+  'INSERT INTO nest_orders VALUES ($1, 1) RETURNING n', 'nest-same-5'::text)$$);
+-- ... while the trigger's once() under a key of its own runs and is stored
+SELECT idempotency.once('nest-other-1',
+  'INSERT INTO nest_orders VALUES ($1, 2) RETURNING n', 'nest-other-2'::text);
+SELECT key, response FROM idempotency.idempotency_keys WHERE key LIKE 'nest-other-%' ORDER BY key;
+SELECT count(*) AS nest_keys FROM idempotency.idempotency_keys WHERE key LIKE 'nest-same-%';
+SELECT k FROM nest_orders;
+DROP TABLE nest_orders;
+DROP FUNCTION nest_orders_audit();
+
+-- once() after claim() of the same key in the transaction stores its fingerprint.
+BEGIN;
+SELECT outcome FROM idempotency.claim('mix-1');
+SELECT idempotency.once('mix-1', 'SELECT 1 AS a');
+COMMIT;
+SELECT fingerprint IS NOT NULL AS has_fingerprint FROM idempotency.lookup('mix-1');
+SELECT try($$SELECT idempotency.once('mix-1', 'SELECT 2 AS b')$$);
+SELECT idempotency.once('mix-1', 'SELECT 1 AS a') AS replayed;
+-- ... and a claim() fingerprint it does not match is a mismatch.
+BEGIN;
+SELECT outcome FROM idempotency.claim('mix-2', fingerprint => 'v1');
+SELECT try($$SELECT idempotency.once('mix-2', 'SELECT 1 AS a')$$);
+ROLLBACK;
+
+-- A lease this session holds is reported as this session's.
+SELECT outcome FROM idempotency.claim('lease-own-1', lease => '1 minute');
+SELECT try($$SELECT idempotency.once('lease-own-1', 'SELECT 1 AS a')$$);
+SELECT idempotency.release('lease-own-1', token => lease_token) FROM idempotency.lookup('lease-own-1');
+SELECT count(*) AS lease_own_rows FROM idempotency.idempotency_keys WHERE key = 'lease-own-1';

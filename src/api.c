@@ -430,6 +430,51 @@ api_check_holder(const KeyId *id, const KeyRow *row, pg_uuid_t *token,
 			 errhint("Call idempotency.claim() first.")));
 }
 
+
+/* ---------- keys whose once() statement is running ---------- */
+
+/*
+ * once() claims a new key without writing its row, runs its statement, and
+ * only then writes the row; the key is its own until the statement
+ * returns.  A claim(), once(), complete(), checkpoint() or release() of the
+ * same key from inside that statement (nested, or from a trigger it fires)
+ * would take the key over under it, so it is refused.  The stack's entries
+ * live in once()'s frames, innermost first; once() takes its own off on
+ * every exit, errors included.
+ */
+static IdemRunningOnce *running_once = NULL;
+
+void
+idem_running_once_push(IdemRunningOnce *entry, const KeyId *id)
+{
+	entry->id = id;
+	entry->next = running_once;
+	running_once = entry;
+}
+
+void
+idem_running_once_pop(IdemRunningOnce *entry)
+{
+	Assert(running_once == entry);
+	running_once = entry->next;
+}
+
+static void
+api_check_not_running_once(const KeyId *id, const char *funcname)
+{
+	IdemRunningOnce *e;
+
+	for (e = running_once; e != NULL; e = e->next)
+		if (idem_same_key(e->id, id))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("idempotency key \"%s\" is in use by a once() call running in this transaction",
+							text_to_cstring(id->key)),
+					 errdetail("%s was called from the statement that once() runs for the same key.",
+							   funcname),
+					 errhint("Give the inner call a key of its own.")));
+}
+
 /*
  * api_fetch_held locks the key and reads its in_progress row for complete,
  * release or checkpoint; an absent or completed key is an error.
@@ -441,6 +486,7 @@ api_fetch_held(KeyStore *ks, const KeyId *id, KeyRow *row, const char *funcname)
 	TimestampTz now;
 	bool		found;
 
+	api_check_not_running_once(id, funcname);
 	(void) idem_lock_key(id, IDEM_WAIT_LOCK_TIMEOUT);
 	now = GetCurrentTimestamp();
 	/* This transaction's own claim: read its row where the claim wrote it. */
@@ -488,6 +534,7 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 	ClaimOutcome outcome;
 
 	idem_check_writable("claim()");
+	api_check_not_running_once(id, req->defer_insert ? "once()" : "claim()");
 	if (req->ks == NULL)
 		ks_open(ks);
 
@@ -616,7 +663,8 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
  */
 void
 idem_complete_internal(const KeyId *id, Datum response, bool response_null,
-					   Datum code, bool code_null, pg_uuid_t *token, KeyRow *row)
+					   Datum code, bool code_null, pg_uuid_t *token,
+					   text *fingerprint, KeyRow *row)
 {
 	KeyStore	ks;
 	TimestampTz now;
@@ -632,6 +680,12 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 	/* A lease claim's result lives its time to live from now on. */
 	if (row_has_lease(row))
 		row->values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, row_ttl_after_lease(row));
+	/* the caller's fingerprint, for a row claimed without one */
+	if (fingerprint != NULL && row->nulls[Anum_keys_fingerprint - 1])
+	{
+		row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(fingerprint);
+		row->nulls[Anum_keys_fingerprint - 1] = false;
+	}
 	row->values[Anum_keys_state - 1] = CStringGetTextDatum("completed");
 	row->values[Anum_keys_response - 1] = response;
 	row->nulls[Anum_keys_response - 1] = response_null;
@@ -805,7 +859,7 @@ api_complete(FunctionCallInfo fcinfo, bool is_uuid)
 						   PG_ARGISNULL(1),
 						   PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
 						   PG_ARGISNULL(2),
-						   api_token_arg(fcinfo, 4), &row);
+						   api_token_arg(fcinfo, 4), NULL, &row);
 	PG_RETURN_DATUM(api_row_datum(fcinfo, &row));
 }
 

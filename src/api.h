@@ -34,6 +34,19 @@ typedef struct ClaimRequest
 	KeyStore   *ks;				/* the caller's open key store, or NULL */
 } ClaimRequest;
 
+/*
+ * A key whose once() statement is running: an entry on the stack of such
+ * keys, which lives in once()'s own stack frame.
+ */
+typedef struct IdemRunningOnce
+{
+	const KeyId *id;
+	struct IdemRunningOnce *next;
+} IdemRunningOnce;
+
+extern void idem_running_once_push(IdemRunningOnce *entry, const KeyId *id);
+extern void idem_running_once_pop(IdemRunningOnce *entry);
+
 extern text *idem_key_from_arg(FunctionCallInfo fcinfo, int argno, bool is_uuid);
 extern text *idem_scope_from_arg(FunctionCallInfo fcinfo, int argno);
 extern int64 idem_interval_arg_usecs(FunctionCallInfo fcinfo, int argno,
@@ -47,6 +60,6 @@ extern void idem_insert_completed(const ClaimRequest *req, Datum response,
 								  KeyRow *row);
 extern void idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 								   Datum code, bool code_null, pg_uuid_t *token,
-								   KeyRow *row);
+								   text *fingerprint, KeyRow *row);
 
 #endif							/* IDEMPOTENCY_API_H */

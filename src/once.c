@@ -47,6 +47,7 @@
 #include "utils/typcache.h"
 #include "nodes/makefuncs.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 
 #include "api.h"
 #include "compat.h"
@@ -159,10 +160,21 @@ once_check_statement(const char *sql)
 	switch (nodeTag(stmt))
 	{
 		case T_SelectStmt:
-			if (((SelectStmt *) stmt)->intoClause != NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("once() does not run SELECT INTO")));
+			{
+				SelectStmt *leaf = (SelectStmt *) stmt;
+
+				/*
+				 * The parser takes a set operation's INTO from its leftmost
+				 * branch (and then makes the whole a CREATE TABLE AS).
+				 */
+				while (leaf->intoClause == NULL && leaf->op != SETOP_NONE && leaf->larg)
+					leaf = leaf->larg;
+				if (leaf->intoClause == NULL)
+					break;
+			}
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("once() does not run SELECT INTO")));
 			break;
 		case T_InsertStmt:
 		case T_UpdateStmt:
@@ -266,10 +278,63 @@ once_append_tagged(StringInfo buf, char tag, const char *data, size_t len)
 }
 
 /*
+ * Appends a parameter's type to buf: a built-in type by its OID, which
+ * never changes; any other (created after initdb: enums, composites,
+ * domains, extensions' types) by its schema-qualified name, since a dump
+ * and restore gives it a new OID.
+ */
+static void
+once_append_type(StringInfo buf, Oid type)
+{
+	if (type < FirstNormalObjectId)
+		appendBinaryStringInfo(buf, (const char *) &type, sizeof(Oid));
+	else
+	{
+		Oid			none = InvalidOid;
+		char	   *name = format_type_extended(type, -1, FORMAT_TYPE_FORCE_QUALIFY);
+
+		appendBinaryStringInfo(buf, (const char *) &none, sizeof(Oid));
+		once_append_tagged(buf, 'Y', name, strlen(name));
+		pfree(name);
+	}
+}
+
+/*
+ * Sets, until AtEOXact_GUC(true, the returned level), every setting that
+ * output functions read to one fixed value, so that a value hashed in its
+ * text form reads the same in every session: dates and intervals in ISO
+ * style, times in UTC, floats exact, bytea in hex, money in the C locale,
+ * and names of non-catalog objects schema-qualified (search_path is
+ * pg_catalog alone).  An error in between restores them with the
+ * (sub)transaction's abort.
+ */
+static int
+once_fix_output_settings(void)
+{
+	static const char *const fixed[][2] = {
+		{"datestyle", "ISO, YMD"},
+		{"intervalstyle", "postgres"},
+		{"timezone", "UTC"},
+		{"extra_float_digits", "3"},
+		{"bytea_output", "hex"},
+		{"lc_monetary", "C"},
+		{"search_path", "pg_catalog"},
+	};
+	int			nest = NewGUCNestLevel();
+	int			i;
+
+	for (i = 0; i < lengthof(fixed); i++)
+		(void) set_config_option(fixed[i][0], fixed[i][1], PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	return nest;
+}
+
+/*
  * Appends parameter i's value to buf: in its internal representation, the
  * bytes the server itself compares, which no session setting (TimeZone,
- * DateStyle, client_encoding, bytea_output ...) changes; or in its text
- * form where once_hash_as_text says so.
+ * DateStyle, client_encoding, bytea_output ...) changes; or, where
+ * once_hash_as_text says so, in its text form, with the settings output
+ * reads fixed by once_fix_output_settings.
  */
 static void
 once_append_value(StringInfo buf, const OncePlan *plan, int i, Datum value)
@@ -285,7 +350,31 @@ once_append_value(StringInfo buf, const OncePlan *plan, int i, Datum value)
 		once_append_tagged(buf, 'T', str, strlen(str));
 	}
 	else if (plan->typbyval[i])
-		once_append_tagged(buf, 'D', (const char *) &value, sizeof(Datum));
+	{
+		/*
+		 * A Datum narrower than 8 bytes has its unused high bits set by how
+		 * it was made (ObjectIdGetDatum zero-extends, a value read from a
+		 * row sign-extends): hash it sign-extended, as rows hold it.
+		 */
+		int64		canon;
+
+		switch (plan->typlen[i])
+		{
+			case 1:
+				canon = (int8) DatumGetChar(value);
+				break;
+			case 2:
+				canon = DatumGetInt16(value);
+				break;
+			case 4:
+				canon = DatumGetInt32(value);
+				break;
+			default:
+				canon = (int64) value;
+				break;
+		}
+		once_append_tagged(buf, 'D', (const char *) &canon, sizeof(canon));
+	}
 	else if (plan->typlen[i] == -1)
 	{
 		struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
@@ -304,8 +393,8 @@ once_append_value(StringInfo buf, const OncePlan *plan, int i, Datum value)
 
 /*
  * The fingerprint, 64 lower-case hex digits: the first 128 bits of the
- * statement's SHA-256, then a 128-bit hash of each parameter's type OID and
- * value (NULLs included), seeded by the rest of that SHA-256.  It tells a
+ * statement's SHA-256, then a 128-bit hash of each parameter's type (as
+ * once_append_type gives it) and value (NULLs included), seeded by the rest of that SHA-256.  It tells a
  * key reused for another request; it is no cryptographic commitment, so
  * the per-call part uses PostgreSQL's fast hash, not a second SHA-256.
  */
@@ -319,18 +408,25 @@ once_fingerprint(const OncePlan *plan, const OnceParams *p)
 	char		hex[2 * 32 + 1];
 	uint64		h[2];
 	uint64		len;
+	int			guc_nest = 0;
 	int			i;
 	int			k;
 
 	initStringInfo(&buf);
 	for (i = 0; i < p->nargs; i++)
 	{
-		appendBinaryStringInfo(&buf, (const char *) &p->types[i], sizeof(Oid));
+		once_append_type(&buf, p->types[i]);
 		if (p->nulls[i] == 'n')
 			once_append_tagged(&buf, 'N', NULL, 0);
 		else
+		{
+			if (plan->as_text[i] && guc_nest == 0)
+				guc_nest = once_fix_output_settings();
 			once_append_value(&buf, plan, i, p->values[i]);
+		}
 	}
+	if (guc_nest != 0)
+		AtEOXact_GUC(true, guc_nest);
 	memcpy(&seed1, plan->sql_digest + 16, sizeof(uint64));
 	memcpy(&seed2, plan->sql_digest + 24, sizeof(uint64));
 	h[0] = hash_bytes_extended((const unsigned char *) buf.data, buf.len, seed1);
@@ -613,26 +709,30 @@ once_push_row(JsonbParseState **state, HeapTuple tuple, TupleDesc td,
 /*
  * Runs plan with p through SPI as the calling role and returns its result
  * rows, in resultcxt, as a jsonb array of objects (empty for no rows), each
- * row as to_jsonb(row) makes it.
+ * row as to_jsonb(row) makes it.  While the statement runs, id is on the
+ * stack of keys whose once() is running (see api.c).
  */
 static Datum
-once_run(OncePlan *plan, const OnceParams *p, MemoryContext resultcxt)
+once_run(OncePlan *plan, const OnceParams *p, const KeyId *id, MemoryContext resultcxt)
 {
 	SPIPlanPtr volatile spiplan = plan->plan;
 	JsonbParseState *state = NULL;
 	JsonbValue *array;
 	MemoryContext spicxt;
 	Datum		result;
-	int			rc;
+	IdemRunningOnce running;
+	volatile int rc;
 	uint64		i;
 
 	once_depth++;
+	idem_running_once_push(&running, id);
 	PG_TRY();
 	{
 		rc = SPI_execute_plan(spiplan, p->values, p->nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
+		idem_running_once_pop(&running);
 		once_depth--;
 	}
 	PG_END_TRY();
@@ -762,6 +862,13 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 			SPI_finish();
 			PG_RETURN_DATUM(response);
 		case CLAIM_IN_PROGRESS:
+			if (!row.nulls[Anum_keys_lease_holder_pid - 1] &&
+				DatumGetInt32(row.values[Anum_keys_lease_holder_pid - 1]) == MyProcPid)
+				ereport(ERROR,
+						(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+						 errmsg("idempotency key \"%s\" is held under a lease by this session",
+								text_to_cstring(req.id.key)),
+						 errhint("complete() or release() the lease claim before once() runs under its key.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("idempotency key \"%s\" is held under a lease by another session",
@@ -775,9 +882,10 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 
 	if (plan->plan == NULL)
 		once_plan_prepare(plan, sql);
-	response = once_run(plan, &params, callcxt);
+	response = once_run(plan, &params, &req.id, callcxt);
 	if (row.found)				/* a row to finish: recovered, or claimed earlier */
-		idem_complete_internal(&req.id, response, false, (Datum) 0, true, NULL, &row);
+		idem_complete_internal(&req.id, response, false, (Datum) 0, true,
+							   NULL, req.fingerprint, &row);
 	else
 		idem_insert_completed(&req, response, &row);
 	ks_close(&ks);

@@ -35,8 +35,9 @@ typedef struct XactClaim
 
 static List *xact_claims = NIL;
 
-static bool
-xact_same_key(const KeyId *a, const KeyId *b)
+/* idem_same_key tells whether a and b name the same key. */
+bool
+idem_same_key(const KeyId *a, const KeyId *b)
 {
 	return a->owner == b->owner &&
 		VARSIZE_ANY_EXHDR(a->key) == VARSIZE_ANY_EXHDR(b->key) &&
@@ -55,7 +56,7 @@ xact_find_open(const KeyId *id)
 	{
 		XactClaim  *c = (XactClaim *) list_nth(xact_claims, i);
 
-		if (c->finished_in == InvalidSubTransactionId && xact_same_key(&c->id, id))
+		if (c->finished_in == InvalidSubTransactionId && idem_same_key(&c->id, id))
 			return c;
 	}
 	return NULL;
