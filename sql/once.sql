@@ -264,11 +264,14 @@ SET DateStyle = 'German, DMY';
 SET IntervalStyle = 'sql_standard';
 SET extra_float_digits = 0;
 SET bytea_output = 'escape';
+SET quote_all_identifiers = on;
+SET search_path = pg_catalog;
 SELECT idempotency.once('fp-rec-1', 'SELECT 1 AS one', ROW('2026-01-01 09:00+09'::timestamptz, 0.1::float8)) AS replayed;
 SELECT idempotency.once('fp-rec-2', 'SELECT 1 AS one',
-  ROW('2026-01-01 00:00+00', 0.1, 'ok')::fp_pair, ARRAY[ROW('2026-01-01 00:00+00', 0.1, 'sad')::fp_pair]) AS replayed;
+  ROW('2026-01-01 00:00+00', 0.1, 'ok')::public.fp_pair, ARRAY[ROW('2026-01-01 00:00+00', 0.1, 'sad')::public.fp_pair]) AS replayed;
 SELECT idempotency.once('fp-rec-3', 'SELECT 1 AS one', ROW('12.5'::money, '1 day'::interval, '\x00ff'::bytea)) AS replayed;
 RESET TimeZone; RESET DateStyle; RESET IntervalStyle; RESET extra_float_digits; RESET bytea_output;
+RESET quote_all_identifiers; RESET search_path;
 -- ... while another value still differs
 SELECT try($$SELECT idempotency.once('fp-rec-2', 'SELECT 1 AS one',
   ROW('2026-01-01 00:00+00', 0.1, 'sad')::fp_pair, ARRAY[ROW('2026-01-01 00:00+00', 0.1, 'sad')::fp_pair])$$);
@@ -285,6 +288,17 @@ SELECT idempotency.once('fp-rec-2', 'SELECT 1 AS one',
 CREATE TYPE fp_mood2 AS ENUM ('ok');
 SELECT try($$SELECT idempotency.once('fp-enum-1', 'SELECT $1::text AS m', 'ok'::fp_mood2)$$);
 DROP TYPE fp_pair; DROP TYPE fp_mood; DROP TYPE fp_mood2;
+
+-- An OID alias counts by the object's name: the same table recreated (a new
+-- OID), named through another search_path, is the same request.
+CREATE TABLE fp_rt (x int);
+SELECT idempotency.once('fp-reg-1', 'SELECT 1 AS one', 'fp_rt'::regclass, ROW('fp_rt'::regclass, 1));
+DROP TABLE fp_rt;
+CREATE TABLE fp_rt (x int);
+SET search_path = pg_catalog;
+SELECT idempotency.once('fp-reg-1', 'SELECT 1 AS one', 'public.fp_rt'::regclass, ROW('public.fp_rt'::regclass, 1)) AS replayed;
+RESET search_path;
+DROP TABLE fp_rt;
 
 -- A value is fingerprinted the same however it was produced: an oid above
 -- 2^31 from a literal and from a table column.

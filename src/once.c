@@ -48,6 +48,7 @@
 #include "nodes/makefuncs.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/syscache.h"
 
 #include "api.h"
 #include "compat.h"
@@ -235,9 +236,11 @@ once_sha256(const char *data, size_t len, uint8 *digest)
 
 /*
  * Whether a type's values are hashed in their text form: when their
- * internal form holds OIDs that are not fixed, i.e. an anonymous record, or
- * a type (or an array's element type) created after initdb, whose values
- * (enums, composites, ranges) name OIDs that a dump and restore renumbers.
+ * internal form holds OIDs that are not fixed, i.e. an anonymous record; a
+ * type (or an array's element type) without a fixed OID, created by initdb
+ * or after it, whose values (enums, composites, ranges) name OIDs that a
+ * dump and restore or an upgrade renumbers; or an OID alias (regclass ...),
+ * whose value means the object's name.
  */
 static bool
 once_hash_as_text(Oid type)
@@ -245,8 +248,26 @@ once_hash_as_text(Oid type)
 	Oid			base = getBaseType(type);
 	Oid			elem;
 
-	if (base == RECORDOID || base >= FirstNormalObjectId)
+	if (base == RECORDOID || base >= FirstGenbkiObjectId)
 		return true;
+	switch (base)
+	{
+			/* OID aliases: the object's name is the value */
+		case REGCLASSOID:
+		case REGTYPEOID:
+		case REGPROCOID:
+		case REGPROCEDUREOID:
+		case REGOPEROID:
+		case REGOPERATOROID:
+		case REGCONFIGOID:
+		case REGDICTIONARYOID:
+		case REGNAMESPACEOID:
+		case REGROLEOID:
+		case REGCOLLATIONOID:
+			return true;
+		default:
+			break;
+	}
 	elem = get_element_type(base);
 	return OidIsValid(elem) && once_hash_as_text(elem);
 }
@@ -278,25 +299,34 @@ once_append_tagged(StringInfo buf, char tag, const char *data, size_t len)
 }
 
 /*
- * Appends a parameter's type to buf: a built-in type by its OID, which
- * never changes; any other (created after initdb: enums, composites,
- * domains, extensions' types) by its schema-qualified name, since a dump
- * and restore gives it a new OID.
+ * Appends a parameter's type to buf: a type with a fixed OID (below
+ * FirstGenbkiObjectId, the same in every release) by that OID; any other
+ * (created by initdb, like information_schema's domains, or after it:
+ * enums, composites, domains, extensions' types) by its schema and name,
+ * unquoted, since a dump and restore or an upgrade gives it another OID.
  */
 static void
 once_append_type(StringInfo buf, Oid type)
 {
-	if (type < FirstNormalObjectId)
-		appendBinaryStringInfo(buf, (const char *) &type, sizeof(Oid));
-	else
-	{
-		Oid			none = InvalidOid;
-		char	   *name = format_type_extended(type, -1, FORMAT_TYPE_FORCE_QUALIFY);
+	HeapTuple	tup;
+	Form_pg_type typ;
+	char	   *nspname;
+	Oid			none = InvalidOid;
 
-		appendBinaryStringInfo(buf, (const char *) &none, sizeof(Oid));
-		once_append_tagged(buf, 'Y', name, strlen(name));
-		pfree(name);
+	if (type < FirstGenbkiObjectId)
+	{
+		appendBinaryStringInfo(buf, (const char *) &type, sizeof(Oid));
+		return;
 	}
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for type %u", type);
+	typ = (Form_pg_type) GETSTRUCT(tup);
+	nspname = get_namespace_name(typ->typnamespace);
+	appendBinaryStringInfo(buf, (const char *) &none, sizeof(Oid));
+	once_append_tagged(buf, 'Y', nspname, strlen(nspname));
+	once_append_tagged(buf, 'Y', NameStr(typ->typname), strlen(NameStr(typ->typname)));
+	ReleaseSysCache(tup);
 }
 
 /*
@@ -304,8 +334,8 @@ once_append_type(StringInfo buf, Oid type)
  * output functions read to one fixed value, so that a value hashed in its
  * text form reads the same in every session: dates and intervals in ISO
  * style, times in UTC, floats exact, bytea in hex, money in the C locale,
- * and names of non-catalog objects schema-qualified (search_path is
- * pg_catalog alone).  An error in between restores them with the
+ * names of non-catalog objects schema-qualified (search_path is pg_catalog
+ * alone) and quoted only where needed.  An error in between restores them with the
  * (sub)transaction's abort.
  */
 static int
@@ -319,6 +349,7 @@ once_fix_output_settings(void)
 		{"bytea_output", "hex"},
 		{"lc_monetary", "C"},
 		{"search_path", "pg_catalog"},
+		{"quote_all_identifiers", "off"},
 	};
 	int			nest = NewGUCNestLevel();
 	int			i;
