@@ -140,6 +140,17 @@ SELECT try($$SELECT idempotency.claim('ro-1')$$);
 SELECT key FROM idempotency.lookup('order-1');
 COMMIT;
 
+-- A later claim in the same transaction that gives the first fingerprint
+-- stores it: a different request under the key is then a mismatch.
+BEGIN;
+SELECT outcome, fingerprint FROM idempotency.claim('fp-later-1');
+SELECT outcome, fingerprint FROM idempotency.claim('fp-later-1', fingerprint => 'F2');
+SELECT try($$SELECT idempotency.claim('fp-later-1', fingerprint => 'F3')$$);
+SELECT fingerprint FROM idempotency.complete('fp-later-1', '1');
+COMMIT;
+SELECT try($$SELECT idempotency.claim('fp-later-1', fingerprint => 'F3')$$);
+SELECT outcome, fingerprint FROM idempotency.claim('fp-later-1', fingerprint => 'F2');
+
 -- Errors on bad input, each with its SQLSTATE; nothing is written.
 SELECT try($$SELECT idempotency.claim(NULL::text)$$);
 SELECT try($$SELECT idempotency.claim(NULL::uuid)$$);
@@ -155,6 +166,15 @@ SELECT try($$SELECT idempotency.claim('k', lease => '31 days')$$);
 SELECT try($$SELECT idempotency.claim('k', ttl => '0')$$);
 SELECT try($$SELECT idempotency.claim('k', ttl => '100 years')$$);
 SELECT try($$SELECT idempotency.claim('k', ttl => '1 year -400 days')$$);
+-- Bounds are exact: a huge month count offset by a time part just past it is
+-- still negative (or over the limit), not rounded into range.
+SELECT try($$SELECT idempotency.claim('k', wait => '1000000 mons'::interval
+  - '2592000000000 seconds'::interval - '100 microseconds'::interval)$$);
+SELECT try($$SELECT idempotency.claim('k', ttl => '1000000 mons'::interval
+  - '2592000000000 seconds'::interval + '3650 days 00:00:00.0002'::interval)$$);
+SELECT try($$SELECT idempotency.claim('k-ten-years', ttl => '1000000 mons'::interval
+  - '2592000000000 seconds'::interval + '3650 days'::interval)$$) AS ten_years_exactly,
+       try($$SELECT idempotency.release('k-ten-years')$$) AS released;
 SELECT try($$SELECT idempotency.claim('k', ttl => '178000000 years')$$);
 SELECT try($$SELECT idempotency.lookup(NULL::text)$$);
 SELECT try($$SELECT idempotency.lookup('k', NULL)$$);

@@ -24,6 +24,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/procarray.h"
@@ -141,23 +142,26 @@ idem_interval_arg_usecs(FunctionCallInfo fcinfo, int argno, const char *argname,
 						bool allow_zero, int64 max_secs)
 {
 	Interval   *iv = PG_GETARG_INTERVAL_P(argno);
-	double		approx;
-	int64		result;
+	int64		result = 0;
+	bool		bad;
 
-	approx = (double) iv->month * DAYS_PER_MONTH * USECS_PER_DAY +
-		(double) iv->day * USECS_PER_DAY + (double) iv->time;
-	if (iv->month < -1000000 || iv->month > 1000000 ||
+	/*
+	 * Exact arithmetic: within these bounds the months and days cannot
+	 * overflow, and the sum with the time part is checked.
+	 */
+	bad = iv->month < -1000000 || iv->month > 1000000 ||
 		iv->day < -10000000 || iv->day > 10000000 ||
-		approx < 0 || (!allow_zero && approx <= 0) ||
-		approx > (double) max_secs * USECS_PER_SEC)
+		pg_add_s64_overflow((int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY,
+							(int64) iv->day * USECS_PER_DAY, &result) ||
+		pg_add_s64_overflow(result, iv->time, &result);
+	if (bad || result < 0 || (!allow_zero && result == 0) ||
+		result > max_secs * USECS_PER_SEC)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid %s interval", argname),
 				 errdetail("%s must be %s and at most %lld seconds.", argname,
 						   allow_zero ? "zero or more" : "greater than zero",
 						   (long long) max_secs)));
-	result = (int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY +
-		(int64) iv->day * USECS_PER_DAY + iv->time;
 	return result;
 }
 
@@ -612,7 +616,14 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 		api_check_fingerprint(id, row, req->fingerprint);
 		if (row->own)
 		{
-			outcome = CLAIM_CLAIMED;	/* claimed earlier in this transaction */
+			/* claimed earlier in this transaction: keep the first fingerprint given */
+			if (row->nulls[Anum_keys_fingerprint - 1] && req->fingerprint)
+			{
+				row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
+				row->nulls[Anum_keys_fingerprint - 1] = false;
+				(void) ks_update(ks, row);	/* our own row: nobody else deletes it */
+			}
+			outcome = CLAIM_CLAIMED;
 			break;
 		}
 		if (row_lease_live(row, now) && row_holder_alive(row))
@@ -663,8 +674,7 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
  */
 void
 idem_complete_internal(const KeyId *id, Datum response, bool response_null,
-					   Datum code, bool code_null, pg_uuid_t *token,
-					   text *fingerprint, KeyRow *row)
+					   Datum code, bool code_null, pg_uuid_t *token, KeyRow *row)
 {
 	KeyStore	ks;
 	TimestampTz now;
@@ -680,12 +690,6 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 	/* A lease claim's result lives its time to live from now on. */
 	if (row_has_lease(row))
 		row->values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, row_ttl_after_lease(row));
-	/* the caller's fingerprint, for a row claimed without one */
-	if (fingerprint != NULL && row->nulls[Anum_keys_fingerprint - 1])
-	{
-		row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(fingerprint);
-		row->nulls[Anum_keys_fingerprint - 1] = false;
-	}
 	row->values[Anum_keys_state - 1] = CStringGetTextDatum("completed");
 	row->values[Anum_keys_response - 1] = response;
 	row->nulls[Anum_keys_response - 1] = response_null;
@@ -859,7 +863,7 @@ api_complete(FunctionCallInfo fcinfo, bool is_uuid)
 						   PG_ARGISNULL(1),
 						   PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
 						   PG_ARGISNULL(2),
-						   api_token_arg(fcinfo, 4), NULL, &row);
+						   api_token_arg(fcinfo, 4), &row);
 	PG_RETURN_DATUM(api_row_datum(fcinfo, &row));
 }
 

@@ -60,6 +60,6 @@ extern void idem_insert_completed(const ClaimRequest *req, Datum response,
 								  KeyRow *row);
 extern void idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 								   Datum code, bool code_null, pg_uuid_t *token,
-								   text *fingerprint, KeyRow *row);
+								   KeyRow *row);
 
 #endif							/* IDEMPOTENCY_API_H */
