@@ -564,20 +564,22 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 	if (!idem_lock_key(id, req->wait_ms))
 	{
 		/*
-		 * Another transaction holds the key.  A committed lease row is
-		 * reported as it is; an uncommitted claim only by identity, though
-		 * its fingerprint is still checked.
+		 * Another transaction holds the key.  The fingerprint is checked
+		 * against the row that transaction is writing (the dirty read), or
+		 * else the committed one.  A committed row under a live lease is
+		 * reported as it is; otherwise the holder's row is not committed
+		 * (a new claim, or a takeover of an ended lease), and the key is
+		 * reported only by identity.
 		 */
-		if (row->found && !row_absent(row, now) && row_state_is(row, "in_progress"))
-			api_check_fingerprint(id, row, req->fingerprint);
-		else
-		{
-			KeyRow		dirty;
+		KeyRow		dirty;
 
-			if (ks_fetch(ks, id, KS_DIRTY, false, &dirty) && !row_absent(&dirty, now))
-				api_check_fingerprint(id, &dirty, req->fingerprint);
+		if (ks_fetch(ks, id, KS_DIRTY, false, &dirty) && !row_absent(&dirty, now))
+			api_check_fingerprint(id, &dirty, req->fingerprint);
+		else if (row->found && !row_absent(row, now))
+			api_check_fingerprint(id, row, req->fingerprint);
+		if (!(row->found && !row_absent(row, now) && row_state_is(row, "in_progress") &&
+			  row_lease_live(row, now) && row_holder_alive(row)))
 			row_init_busy(row, id);
-		}
 		row->nulls[Anum_keys_lease_token - 1] = true;
 		if (req->ks == NULL)
 			ks_close(ks);
