@@ -434,7 +434,6 @@ api_check_holder(const KeyId *id, const KeyRow *row, pg_uuid_t *token,
 			 errhint("Call idempotency.claim() first.")));
 }
 
-
 /* ---------- keys whose once() statement is running ---------- */
 
 /*
@@ -572,12 +571,13 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 		 * reported only by identity.
 		 */
 		KeyRow		dirty;
+		bool		committed = !row_absent(row, now);
 
 		if (ks_fetch(ks, id, KS_DIRTY, false, &dirty) && !row_absent(&dirty, now))
 			api_check_fingerprint(id, &dirty, req->fingerprint);
-		else if (row->found && !row_absent(row, now))
+		else if (committed)
 			api_check_fingerprint(id, row, req->fingerprint);
-		if (!(row->found && !row_absent(row, now) && row_state_is(row, "in_progress") &&
+		if (!(committed && row_state_is(row, "in_progress") &&
 			  row_lease_live(row, now) && row_holder_alive(row)))
 			row_init_busy(row, id);
 		row->nulls[Anum_keys_lease_token - 1] = true;

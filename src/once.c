@@ -335,8 +335,8 @@ once_append_type(StringInfo buf, Oid type)
  * text form reads the same in every session: dates and intervals in ISO
  * style, times in UTC, floats exact, bytea in hex, money in the C locale,
  * names of non-catalog objects schema-qualified (search_path is pg_catalog
- * alone) and quoted only where needed.  An error in between restores them with the
- * (sub)transaction's abort.
+ * alone) and quoted only where needed.  An error in between restores them
+ * with the (sub)transaction's abort.
  */
 static int
 once_fix_output_settings(void)
@@ -425,8 +425,8 @@ once_append_value(StringInfo buf, const OncePlan *plan, int i, Datum value)
 /*
  * The fingerprint, 64 lower-case hex digits: the first 128 bits of the
  * statement's SHA-256, then a 128-bit hash of each parameter's type (as
- * once_append_type gives it) and value (NULLs included), seeded by the rest of that SHA-256.  It tells a
- * key reused for another request; it is no cryptographic commitment, so
+ * once_append_type gives it) and value (NULLs included), seeded by the
+ * rest of that SHA-256.  It tells a key reused for another request; it is no cryptographic commitment, so
  * the per-call part uses PostgreSQL's fast hash, not a second SHA-256.
  */
 static text *
@@ -893,18 +893,18 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 			SPI_finish();
 			PG_RETURN_DATUM(response);
 		case CLAIM_IN_PROGRESS:
-			if (!row.nulls[Anum_keys_lease_holder_pid - 1] &&
-				DatumGetInt32(row.values[Anum_keys_lease_holder_pid - 1]) == MyProcPid)
+			{
+				bool		ours = !row.nulls[Anum_keys_lease_holder_pid - 1] &&
+					DatumGetInt32(row.values[Anum_keys_lease_holder_pid - 1]) == MyProcPid;
+
 				ereport(ERROR,
 						(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-						 errmsg("idempotency key \"%s\" is held under a lease by this session",
-								text_to_cstring(req.id.key)),
-						 errhint("complete() or release() the lease claim before once() runs under its key.")));
-			ereport(ERROR,
-					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg("idempotency key \"%s\" is held under a lease by another session",
-							text_to_cstring(req.id.key)),
-					 errhint("once() cannot run while a lease claim holds the key; wait for the lease to end.")));
+						 errmsg("idempotency key \"%s\" is held under a lease by %s session",
+								text_to_cstring(req.id.key), ours ? "this" : "another"),
+						 ours ?
+						 errhint("complete() or release() the lease claim before once() runs under its key.") :
+						 errhint("once() cannot run while a lease claim holds the key; wait for the lease to end.")));
+			}
 			break;
 		case CLAIM_CLAIMED:
 		case CLAIM_RECOVERED:
