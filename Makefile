@@ -3,16 +3,16 @@
 # The full four-suite run on throwaway clusters is scripts/test (see README).
 
 EXTENSION    = idempotency
-EXTVERSION   = 1.0
+EXTVERSION   = 1.1
 MODULE_big   = idempotency
 OBJS         = src/idempotency.o src/keystore.o src/locks.o src/api.o \
-               src/xact.o src/once.o src/worker.o
+               src/xact.o src/once.o src/worker.o src/stats.o
 
-# The install script is assembled from one fragment per concern.  Once a
-# version is released its assembled script is frozen: later changes go into
-# an upgrade script idempotency--X--Y.sql.
-SQL_FRAGMENTS = $(sort $(wildcard src/sql/*.sql))
-DATA_built   = idempotency--$(EXTVERSION).sql
+# Released scripts are frozen (docs/releasing.md): idempotency--1.0.sql is
+# the 1.0 install script, and every later change to what SQL sees is an
+# upgrade script idempotency--X--Y.sql.  CREATE EXTENSION of the default
+# version installs 1.0 and applies the upgrade chain, as an update does.
+DATA         = idempotency--1.0.sql idempotency--1.0--1.1.sql
 
 PG_CONFIG   ?= pg_config
 PG_CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -32,6 +32,3 @@ PROVE_TESTS  = $(sort $(wildcard test/t/*.pl))
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
-
-idempotency--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
-	cat $^ > $@

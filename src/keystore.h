@@ -20,7 +20,7 @@
 #include "utils/rel.h"
 #include "utils/snapshot.h"
 
-/* Column numbers of idempotency.idempotency_keys (src/sql/00_core.sql) */
+/* Column numbers of idempotency.idempotency_keys (idempotency--1.0.sql, as 1.1 keeps it) */
 #define Anum_keys_owner				1
 #define Anum_keys_scope				2
 #define Anum_keys_key				3

@@ -16,7 +16,7 @@
 #include "fmgr.h"
 
 /*
- * Bounds of a schedule, mirrored by the CHECKs in src/sql/40_expiry.sql;
+ * Bounds of a schedule, mirrored by the CHECKs on idempotency.expiry_schedule;
  * also the bounds of the GUCs idempotency.expiry_interval and
  * idempotency.expiry_batch_size, which a schedule's NULL columns follow.
  */
