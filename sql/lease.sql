@@ -108,5 +108,31 @@ SELECT state, expires_at - completed_at AS ttl
        (SELECT lease_token FROM idempotency.lookup('charge-7')));
 SELECT outcome, response FROM idempotency.claim('charge-7');
 
+-- A claim with a lease after a claim of the same key without one, in the
+-- same transaction, cannot turn it into a lease claim: 55000, and the first
+-- claim stands (it still has to be completed or released).
+BEGIN;
+SELECT outcome FROM idempotency.claim('charge-8');
+SELECT try($$SELECT idempotency.claim('charge-8', lease => '1 minute')$$);
+SELECT state, lease_token IS NULL AS no_token FROM idempotency.lookup('charge-8');
+SELECT idempotency.release('charge-8');
+COMMIT;
+-- The other way round, the lease claim stands and a claim without a lease
+-- gets it back, token included.
+BEGIN;
+SELECT outcome FROM idempotency.claim('charge-9', lease => '1 minute');
+SELECT outcome, lease_token IS NOT NULL AS has_token FROM idempotency.claim('charge-9');
+SELECT idempotency.release('charge-9');
+COMMIT;
+
+-- checkpoint() of a key claimed without a lease raises 55000, with a token
+-- or without one: no token can hold a claim without a lease.
+BEGIN;
+SELECT outcome FROM idempotency.claim('charge-10');
+SELECT try($$SELECT idempotency.checkpoint('charge-10', 'p', token => '00000000-0000-4000-8000-000000000000')$$);
+SELECT try($$SELECT idempotency.checkpoint('charge-10', 'p')$$);
+SELECT idempotency.release('charge-10');
+COMMIT;
+
 SELECT key, state, recovery_point FROM idempotency.idempotency_keys
  WHERE key LIKE 'charge-%' ORDER BY key;

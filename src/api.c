@@ -39,6 +39,7 @@
 #include "idempotency.h"
 #include "keystore.h"
 #include "locks.h"
+#include "stats.h"
 #include "xact.h"
 
 PG_FUNCTION_INFO_V1(idempotency_claim);
@@ -184,8 +185,11 @@ idem_check_writable(const char *funcname)
 	PreventCommandIfParallelMode(funcname);
 }
 
-/* idem_check_response_size raises 54000 for a response over the limit. */
-void
+/*
+ * idem_check_response_size raises 54000 for a response over the limit, and
+ * returns its size otherwise.
+ */
+Size
 idem_check_response_size(Datum response)
 {
 	Size		size = toast_raw_datum_size(response) - VARHDRSZ;
@@ -197,6 +201,7 @@ idem_check_response_size(Datum response)
 				 errdetail("The response is %zu bytes; idempotency.max_response_size is %d bytes.",
 						   size, idem_max_response_size),
 				 errhint("Store a smaller response, or raise idempotency.max_response_size.")));
+	return size;
 }
 
 /* ---------- rows ---------- */
@@ -367,12 +372,17 @@ api_check_fingerprint(const KeyId *id, const KeyRow *row, text *fingerprint)
 	if (fingerprint == NULL || row->nulls[Anum_keys_fingerprint - 1])
 		return;
 	if (!KR_TEXT_EQ(row, Anum_keys_fingerprint, fingerprint))
+	{
+		idem_stats_count(IDEM_STAT_MISMATCHES, id);
+		if (idem_log_mismatches)
+			idem_log_event(id, "fingerprint mismatch", "the key was already used for a different request");
 		ereport(ERROR,
 				(errcode(ERRCODE_IDEM_FINGERPRINT_MISMATCH),
 				 errmsg("idempotency key \"%s\" was already used for a different request",
 						key_cstring(id)),
 				 errdetail("The key's stored fingerprint differs from the fingerprint given."),
 				 errhint("Use a new key for a new request.")));
+	}
 }
 
 /*
@@ -385,12 +395,15 @@ static void
 api_check_snapshot(const KeyId *id, const KeyRow *row)
 {
 	if (!row->in_snapshot)
+	{
+		idem_stats_count(IDEM_STAT_SERIALIZATION_FAILURES, id);
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to concurrent use of idempotency key \"%s\"",
 						key_cstring(id)),
 				 errdetail("Another transaction completed or changed the key after this transaction's snapshot was taken."),
 				 errhint("Retry the transaction: the retry replays the stored result.")));
+	}
 }
 
 /*
@@ -409,6 +422,8 @@ api_check_holder(const KeyId *id, const KeyRow *row, pg_uuid_t *token,
 			memcmp(token->data,
 				   DatumGetUUIDP(row->values[Anum_keys_lease_token - 1])->data,
 				   UUID_LEN) != 0)
+		{
+			idem_stats_count(IDEM_STAT_LEASES_LOST, id);
 			ereport(ERROR,
 					(errcode(ERRCODE_IDEM_LEASE_LOST),
 					 errmsg("lease token does not hold idempotency key \"%s\"",
@@ -417,16 +432,20 @@ api_check_holder(const KeyId *id, const KeyRow *row, pg_uuid_t *token,
 					 errdetail("The lease was taken over by another claimer, or the token is not this key's.") :
 					 errdetail("The key is not held under a lease."),
 					 errhint("Claim the key again; a recovered claim returns a new token.")));
+		}
 		return;
 	}
 	if (row->own)
 		return;
 	if (row_has_lease(row))
+	{
+		idem_stats_count(IDEM_STAT_LEASES_LOST, id);
 		ereport(ERROR,
 				(errcode(ERRCODE_IDEM_LEASE_LOST),
 				 errmsg("idempotency key \"%s\" is held under a lease", key_cstring(id)),
 				 errdetail("%s from a later transaction than the claim must pass the lease token that claim() returned.",
 						   funcname)));
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_IDEM_NOT_CLAIMED),
 			 errmsg("idempotency key \"%s\" is not claimed by this transaction",
@@ -523,12 +542,12 @@ api_raise_vanished(const KeyId *id)
 /* ---------- claim ---------- */
 
 /*
- * idem_claim_internal claims req->id as described in docs/reference.md and
+ * api_claim_decide claims req->id as described in docs/reference.md and
  * returns the outcome; *row is the key's row (for in_progress held by an
  * uncommitted transaction, only its identity).
  */
-ClaimOutcome
-idem_claim_internal(const ClaimRequest *req, KeyRow *row)
+static ClaimOutcome
+api_claim_decide(const ClaimRequest *req, KeyRow *row)
 {
 	const KeyId *id = &req->id;
 	KeyStore	own_ks;
@@ -596,7 +615,10 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 		{
 			/* an expired row makes way for the new one (purge may beat us) */
 			if (found)
+			{
+				idem_stats_count(IDEM_STAT_EXPIRED_REPLACED, id);
 				(void) ks_delete(ks, row);
+			}
 			row_init_claim(row, req, now);
 			if (req->defer_insert)
 				row->found = false; /* the caller writes the completed row */
@@ -618,7 +640,20 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 		api_check_fingerprint(id, row, req->fingerprint);
 		if (row->own)
 		{
-			/* claimed earlier in this transaction: keep the first fingerprint given */
+			/*
+			 * Claimed earlier in this transaction.  A claim without a lease
+			 * cannot become a lease claim: it must finish in this
+			 * transaction, which the caller asking for a lease does not
+			 * expect.
+			 */
+			if (req->lease_us > 0 && !row_has_lease(row))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("idempotency key \"%s\" is already claimed without a lease by this transaction",
+								key_cstring(id)),
+						 errdetail("A claim without a lease must be completed or released in the transaction that made it."),
+						 errhint("Pass lease => to the first claim, or complete() or release() the key first.")));
+			/* keep the first fingerprint given */
 			if (row->nulls[Anum_keys_fingerprint - 1] && req->fingerprint)
 			{
 				row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
@@ -636,6 +671,11 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 
 		/* The holder's lease ran out or its session is gone: take over. */
 		api_check_snapshot(id, row);
+		if (idem_log_recoveries)
+			idem_log_event(id, "recovered lease",
+						   !row_has_lease(row) ? "the claim was never finished" :
+						   row_lease_live(row, now) ? "its holder's session ended" :
+						   "its lease ran out");
 		if (row->nulls[Anum_keys_fingerprint - 1] && req->fingerprint)
 		{
 			row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
@@ -668,6 +708,49 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
 	return outcome;
 }
 
+/*
+ * idem_claim_internal claims req->id (api_claim_decide) and counts the
+ * outcome: as a claim, or as a run or replay of once() (defer_insert).
+ */
+ClaimOutcome
+idem_claim_internal(const ClaimRequest *req, KeyRow *row)
+{
+	ClaimOutcome outcome = api_claim_decide(req, row);
+	const KeyId *id = &req->id;
+
+	switch (outcome)
+	{
+		case CLAIM_CLAIMED:
+			idem_stats_count(req->defer_insert ? IDEM_STAT_ONCE_RUNS : IDEM_STAT_CLAIMED, id);
+			break;
+		case CLAIM_RECOVERED:
+			if (req->defer_insert)
+				idem_stats_count(IDEM_STAT_ONCE_RUNS, id);
+			idem_stats_count(IDEM_STAT_RECOVERED, id);
+			break;
+		case CLAIM_COMPLETED:
+			idem_stats_count(req->defer_insert ? IDEM_STAT_ONCE_REPLAYS : IDEM_STAT_REPLAYED, id);
+			if (idem_log_replays)
+			{
+				char		detail[64];
+
+				if (row->nulls[Anum_keys_response_code - 1])
+					snprintf(detail, sizeof(detail), "%s replayed the stored result",
+							 req->defer_insert ? "once()" : "claim()");
+				else
+					snprintf(detail, sizeof(detail), "%s replayed the stored result, code %d",
+							 req->defer_insert ? "once()" : "claim()",
+							 DatumGetInt32(row->values[Anum_keys_response_code - 1]));
+				idem_log_event(id, "replayed duplicate", detail);
+			}
+			break;
+		case CLAIM_IN_PROGRESS:
+			idem_stats_count(IDEM_STAT_IN_PROGRESS, id);
+			break;
+	}
+	return outcome;
+}
+
 /* ---------- complete ---------- */
 
 /*
@@ -680,10 +763,11 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 {
 	KeyStore	ks;
 	TimestampTz now;
+	Size		size = 0;
 
 	idem_check_writable("complete()");
 	if (!response_null)
-		idem_check_response_size(response);
+		size = idem_check_response_size(response);
 
 	ks_open(&ks);
 	now = api_fetch_held(&ks, id, row, "complete()");
@@ -705,6 +789,7 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 		api_raise_vanished(id);
 	idem_xact_finish_claim(id);
 	ks_close(&ks);
+	idem_stats_add(IDEM_STAT_RESPONSE_BYTES, id, size);
 }
 
 /*
@@ -718,8 +803,8 @@ idem_insert_completed(const ClaimRequest *req, Datum response, KeyRow *row)
 	KeyStore	own_ks;
 	KeyStore   *ks = req->ks ? req->ks : &own_ks;
 	TimestampTz now = GetCurrentTimestamp();
+	Size		size = idem_check_response_size(response);
 
-	idem_check_response_size(response);
 	row_init_claim(row, req, now);
 	row->values[Anum_keys_state - 1] = CStringGetTextDatum("completed");
 	row->values[Anum_keys_response - 1] = response;
@@ -731,6 +816,7 @@ idem_insert_completed(const ClaimRequest *req, Datum response, KeyRow *row)
 	ks_insert(ks, row);
 	if (req->ks == NULL)
 		ks_close(ks);
+	idem_stats_add(IDEM_STAT_RESPONSE_BYTES, &req->id, size);
 }
 
 /* ---------- results ---------- */
@@ -866,6 +952,7 @@ api_complete(FunctionCallInfo fcinfo, bool is_uuid)
 						   PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
 						   PG_ARGISNULL(2),
 						   api_token_arg(fcinfo, 4), &row);
+	idem_stats_count(IDEM_STAT_COMPLETES, &id);
 	PG_RETURN_DATUM(api_row_datum(fcinfo, &row));
 }
 
@@ -904,6 +991,7 @@ api_release(FunctionCallInfo fcinfo, bool is_uuid)
 		api_raise_vanished(&id);
 	idem_xact_finish_claim(&id);
 	ks_close(&ks);
+	idem_stats_count(IDEM_STAT_RELEASES, &id);
 	PG_RETURN_VOID();
 }
 
@@ -949,13 +1037,19 @@ api_checkpoint(FunctionCallInfo fcinfo, bool is_uuid)
 
 	ks_open(&ks);
 	now = api_fetch_held(&ks, &id, &row, "checkpoint()");
-	api_check_holder(&id, &row, api_token_arg(fcinfo, 3), "checkpoint()");
+
+	/*
+	 * A key without a lease is this transaction's own claim (no other kind
+	 * of in_progress row is visible here): 55000 whatever token is given,
+	 * since no token could hold it.
+	 */
 	if (!row_has_lease(&row))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("idempotency key \"%s\" is not claimed with a lease", key_cstring(&id)),
 				 errdetail("Recovery points belong to lease claims, which span transactions."),
 				 errhint("Pass lease => to claim().")));
+	api_check_holder(&id, &row, api_token_arg(fcinfo, 3), "checkpoint()");
 
 	if (lease_us < 0)
 	{
@@ -980,6 +1074,7 @@ api_checkpoint(FunctionCallInfo fcinfo, bool is_uuid)
 	if (ks_update(&ks, &row) == TM_Deleted)
 		api_raise_vanished(&id);
 	ks_close(&ks);
+	idem_stats_count(IDEM_STAT_CHECKPOINTS, &id);
 	PG_RETURN_DATUM(api_row_datum(fcinfo, &row));
 }
 

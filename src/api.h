@@ -53,7 +53,7 @@ extern int64 idem_interval_arg_usecs(FunctionCallInfo fcinfo, int argno,
 									 const char *argname, bool allow_zero,
 									 int64 max_secs);
 extern void idem_check_writable(const char *funcname);
-extern void idem_check_response_size(Datum response);
+extern Size idem_check_response_size(Datum response);
 
 extern ClaimOutcome idem_claim_internal(const ClaimRequest *req, KeyRow *row);
 extern void idem_insert_completed(const ClaimRequest *req, Datum response,

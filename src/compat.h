@@ -12,7 +12,13 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
+#if PG_VERSION_NUM < 150000
+#include "postmaster/autovacuum.h"
+#include "postmaster/bgworker_internals.h"
+#include "replication/walsender.h"
+#endif
 
 #if PG_VERSION_NUM < 130000
 #error "idempotency requires PostgreSQL 13 or later"
@@ -90,6 +96,25 @@ idem_heap_update(Relation rel, ItemPointer otid, HeapTuple newtup,
 #define idem_index_is_summarizing(idx) ((idx)->rd_indam->amsummarizing)
 #else
 #define idem_index_is_summarizing(idx) false
+#endif
+
+/*
+ * How many backends (regular, autovacuum, background workers, WAL senders)
+ * may exist: MaxBackends is set before shmem_request_hook from 15 on; in
+ * _PG_init of earlier versions it is not computed yet.
+ */
+#if PG_VERSION_NUM >= 150000
+#define idem_max_backends() (MaxBackends)
+#else
+#define idem_max_backends() \
+	(MaxConnections + autovacuum_max_workers + 1 + max_worker_processes + max_wal_senders)
+#endif
+
+/* This backend's number, 1 .. idem_max_backends(), or less than 1 if none */
+#if PG_VERSION_NUM >= 170000
+#define idem_my_backend_number() (MyProcNumber + 1)
+#else
+#define idem_my_backend_number() (MyBackendId)
 #endif
 
 #endif							/* IDEMPOTENCY_COMPAT_H */

@@ -4,17 +4,19 @@
  *
  *	  The library works both preloaded and loaded on first use.  The key
  *	  API needs neither shared memory nor a worker; only the expiry workers
- *	  (worker.c) require shared_preload_libraries.
+ *	  (worker.c) and the counters (stats.c) require shared_preload_libraries.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "compat.h"
 #include "idempotency.h"
+#include "stats.h"
 #include "worker.h"
 #include "xact.h"
 
@@ -50,11 +52,50 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	idem_worker_define_gucs();
+	idem_stats_define_gucs();
 
 	idem_reserve_guc_prefix("idempotency");
 
 	idem_xact_init();
 
 	if (process_shared_preload_libraries_in_progress && !IsBinaryUpgrade)
+	{
 		idem_worker_register();
+		idem_stats_register();
+	}
+}
+
+/*
+ * idem_srf_begin sets up a set-returning function's materialized result:
+ * the tuplestore to fill, and in *tupdesc the row type, which must have
+ * ncols columns.
+ */
+Tuplestorestate *
+idem_srf_begin(FunctionCallInfo fcinfo, int ncols, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Tuplestorestate *tupstore;
+	MemoryContext old;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
+
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if ((*tupdesc)->natts != ncols)
+		elog(ERROR, "function returns %d columns, expected %d",
+			 (*tupdesc)->natts, ncols);
+	tupstore = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tupstore;
+	rsinfo->setDesc = *tupdesc;
+	MemoryContextSwitchTo(old);
+	return tupstore;
 }

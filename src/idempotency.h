@@ -10,6 +10,10 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
+#include "access/tupdesc.h"
+#include "utils/tuplestore.h"
+
 /* GUCs (idempotency.c) */
 extern int	idem_default_ttl;		/* seconds */
 extern int	idem_max_response_size; /* bytes */
@@ -37,5 +41,8 @@ extern int	idem_max_response_size; /* bytes */
 
 /* The lock class of the extension's advisory locks (pg_locks.objsubid) */
 #define IDEM_LOCK_CLASS		0x4944	/* "ID" */
+
+extern Tuplestorestate *idem_srf_begin(FunctionCallInfo fcinfo, int ncols,
+									   TupleDesc *tupdesc);
 
 #endif							/* IDEMPOTENCY_H */

@@ -28,6 +28,7 @@
 #include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "nodes/execnodes.h"
+#include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -229,10 +230,41 @@ ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid, KeyRow *row)
 }
 
 /*
+ * Whether row belongs in a partial index whose predicate is pred (an
+ * implicitly ANDed list).  Only "column IS NOT NULL" conditions are
+ * supported, which is what the extension's own partial index uses
+ * (idempotency_keys_leases_idx); anything else is refused.
+ */
+static bool
+ks_row_satisfies(Relation idx, List *pred, const KeyRow *row)
+{
+	ListCell   *lc;
+
+	foreach(lc, pred)
+	{
+		NullTest   *nt = (NullTest *) lfirst(lc);
+		Var		   *var;
+
+		if (!IsA(nt, NullTest) || nt->nulltesttype != IS_NOT_NULL ||
+			!IsA(nt->arg, Var))
+			elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
+				 RelationGetRelationName(idx));
+		var = (Var *) nt->arg;
+		if (var->varattno < 1 || var->varattno > Natts_keys)
+			elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
+				 RelationGetRelationName(idx));
+		if (row->nulls[var->varattno - 1])
+			return false;
+	}
+	return true;
+}
+
+/*
  * Inserts the entries of row, stored at tid, into every index of the key
  * table, or only into the summarizing ones (after a HOT update that changed
- * their columns).  The indexes are on plain columns (expressions and
- * predicates are refused), so their values are row's own.
+ * their columns).  The indexes are on plain columns (expressions are
+ * refused), so their values are row's own; a partial index gets an entry
+ * when its predicate holds (ks_row_satisfies).
  */
 static void
 ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizing_only)
@@ -258,10 +290,11 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 			continue;
 		}
 		ii = BuildIndexInfo(idx);
-		if (ii->ii_Expressions != NIL || ii->ii_Predicate != NIL)
+		if (ii->ii_Expressions != NIL)
 			elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
 				 RelationGetRelationName(idx));
-		if (ii->ii_ReadyForInserts)
+		if (ii->ii_ReadyForInserts &&
+			(ii->ii_Predicate == NIL || ks_row_satisfies(idx, ii->ii_Predicate, row)))
 		{
 			for (i = 0; i < ii->ii_NumIndexAttrs; i++)
 			{

@@ -22,9 +22,11 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/timestamp.h"
 
 #include "idempotency.h"
 #include "locks.h"
+#include "stats.h"
 
 /* idem_key_hash hashes (owner, scope, key) to the 64 bits of the lock tag. */
 uint64
@@ -111,34 +113,61 @@ lk_acquire_within(const LOCKTAG *tag, int64 timeout_ms)
 }
 
 /*
+ * Waits for the lock as long as lock_timeout allows, counting the wait (a
+ * timeout, 55P03, also as a lock timeout) before any error goes on.
+ */
+static void
+lk_acquire_waiting(const LOCKTAG *tag, const KeyId *id, TimestampTz start)
+{
+	PG_TRY();
+	{
+		(void) LockAcquire(tag, ExclusiveLock, false, false);
+	}
+	PG_CATCH();
+	{
+		idem_stats_note_wait(id, GetCurrentTimestamp() - start,
+							 geterrcode() == ERRCODE_LOCK_NOT_AVAILABLE);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	idem_stats_note_wait(id, GetCurrentTimestamp() - start, false);
+}
+
+/*
  * idem_lock_key takes the key's lock for the rest of the transaction.
  * wait_ms: IDEM_WAIT_LOCK_TIMEOUT waits as long as lock_timeout allows (a
  * timeout raises 55P03 as any lock wait would); IDEM_WAIT_NEVER only tries;
  * a positive value waits at most that long (or lock_timeout, if shorter).
- * Returns whether the lock is held.  Deadlocks raise 40P01.
+ * Returns whether the lock is held.  Deadlocks raise 40P01.  A wait for
+ * another transaction is counted (stats.c).
  */
 bool
 idem_lock_key(const KeyId *id, int64 wait_ms)
 {
 	LOCKTAG		tag;
+	TimestampTz start;
+	bool		acquired;
 
 	lk_tag(&tag, id);
 
-	if (wait_ms == IDEM_WAIT_LOCK_TIMEOUT)
-	{
-		(void) LockAcquire(&tag, ExclusiveLock, false, false);
-		return true;
-	}
-
-	/* Uncontended or already ours: no subtransaction needed. */
+	/* Uncontended or already ours: no wait, no subtransaction. */
 	if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
 		return true;
 	if (wait_ms == IDEM_WAIT_NEVER)
 		return false;
 
+	start = GetCurrentTimestamp();
+	if (wait_ms == IDEM_WAIT_LOCK_TIMEOUT)
+	{
+		lk_acquire_waiting(&tag, id, start);
+		return true;
+	}
+
 	if (LockTimeout > 0 && LockTimeout < wait_ms)
 		wait_ms = LockTimeout;
-	return lk_acquire_within(&tag, wait_ms);
+	acquired = lk_acquire_within(&tag, wait_ms);
+	idem_stats_note_wait(id, GetCurrentTimestamp() - start, !acquired);
+	return acquired;
 }
 
 /*

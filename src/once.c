@@ -812,7 +812,7 @@ once_run(OncePlan *plan, const OnceParams *p, const KeyId *id, MemoryContext res
 	result = JsonbPGetDatum(JsonbValueToJsonb(array));
 	MemoryContextSwitchTo(spicxt);
 
-	idem_check_response_size(result);
+	(void) idem_check_response_size(result);
 	return result;
 }
 

@@ -77,6 +77,7 @@
 #include "utils/tuplestore.h"
 
 #include "compat.h"
+#include "idempotency.h"
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(idempotency_expiry_worker_state);
@@ -1582,33 +1583,10 @@ idempotency_expiry_require_worker(PG_FUNCTION_ARGS)
 Datum
 idempotency_expiry_worker_state(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleDesc	tupdesc;
-	Tuplestorestate *tupstore;
-	MemoryContext old;
+	Tuplestorestate *tupstore = idem_srf_begin(fcinfo, WK_STATE_COLS, &tupdesc);
 	WkSlot	   *copy;
 	int			n;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("materialize mode required, but it is not allowed in this context")));
-
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	if (tupdesc->natts != WK_STATE_COLS)
-		elog(ERROR, "expiry_worker_state() returns %d columns, expected %d",
-			 tupdesc->natts, WK_STATE_COLS);
-	tupstore = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tupstore;
-	rsinfo->setDesc = tupdesc;
-	MemoryContextSwitchTo(old);
 
 	if (wk_shared == NULL)
 		return (Datum) 0;

@@ -23,6 +23,7 @@
 
 #include "idempotency.h"
 #include "keystore.h"
+#include "stats.h"
 #include "xact.h"
 
 typedef struct XactClaim
@@ -138,6 +139,12 @@ xact_check_claims(bool prepare)
 			continue;
 		if (row.nulls[Anum_keys_lease_expires_at - 1] &&
 			KR_TEXT_EQ(&row, Anum_keys_state, cstring_to_text("in_progress")))
+		{
+			idem_stats_count(IDEM_STAT_COMMITS_REFUSED, &c->id);
+			if (idem_log_refused_commits)
+				idem_log_event(&c->id, "refused commit",
+							   prepare ? "PREPARE TRANSACTION without complete() or release()" :
+							   "COMMIT without complete() or release()");
 			ereport(ERROR,
 					(errcode(ERRCODE_IDEM_CLAIM_NOT_FINISHED),
 					 errmsg("cannot %s a transaction that claimed idempotency key \"%s\" without completing or releasing it",
@@ -145,6 +152,7 @@ xact_check_claims(bool prepare)
 							text_to_cstring(c->id.key)),
 					 errdetail("Committing would leave the key claimed with no result, and a retry would redo the work."),
 					 errhint("Call idempotency.complete() or idempotency.release() before COMMIT, or claim with a lease.")));
+		}
 	}
 	if (opened)
 		ks_close(&ks);
