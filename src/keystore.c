@@ -43,12 +43,33 @@
 static Oid	ks_cached_relid = InvalidOid;
 static bool ks_callback_registered = false;
 
-/* Forgets the cached table OID when the table (or the whole relcache) is invalidated. */
+/*
+ * The key table's indexes as index_insert needs them, built once and kept
+ * until the table's relcache entry is invalidated (which CREATE INDEX, DROP
+ * INDEX and any change of an index's readiness do).  A partial index's
+ * predicate is kept as the column that must not be NULL.
+ */
+typedef struct KsIndex
+{
+	Oid			indexoid;
+	IndexInfo  *info;
+	AttrNumber	notnull_attnum; /* the predicate's column, or 0: none */
+} KsIndex;
+
+static MemoryContext ks_index_cxt = NULL;
+static KsIndex *ks_indexes = NULL;
+static int	ks_nindexes = 0;
+static bool ks_indexes_valid = false;
+
+/* Forgets what is cached of the table when it (or the whole relcache) is invalidated. */
 static void
 ks_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == ks_cached_relid)
+	{
 		ks_cached_relid = InvalidOid;
+		ks_indexes_valid = false;
+	}
 }
 
 /*
@@ -230,91 +251,118 @@ ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid, KeyRow *row)
 }
 
 /*
- * Whether row belongs in a partial index whose predicate is pred (an
- * implicitly ANDed list).  Only "column IS NOT NULL" conditions are
- * supported, which is what the extension's own partial index uses
- * (idempotency_keys_leases_idx); anything else is refused.
+ * The column a partial index's predicate requires to be non-NULL.  Only
+ * "column IS NOT NULL" is supported, which is what the extension's own
+ * partial index uses (idempotency_keys_leases_idx); anything else, and any
+ * index on an expression, is refused.
  */
-static bool
-ks_row_satisfies(Relation idx, List *pred, const KeyRow *row)
+static AttrNumber
+ks_predicate_attnum(Relation idx, List *pred)
 {
+	NullTest   *nt;
+
+	if (pred == NIL)
+		return 0;
+	nt = (NullTest *) linitial(pred);
+	if (list_length(pred) != 1 || !IsA(nt, NullTest) ||
+		nt->nulltesttype != IS_NOT_NULL || !IsA(nt->arg, Var) ||
+		((Var *) nt->arg)->varattno < 1 || ((Var *) nt->arg)->varattno > Natts_keys)
+		elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
+			 RelationGetRelationName(idx));
+	return ((Var *) nt->arg)->varattno;
+}
+
+/* Builds the cache of the key table's indexes (ks_indexes). */
+static void
+ks_build_indexes(KeyStore *ks)
+{
+	List	   *indexoids = RelationGetIndexList(ks->heap);
+	MemoryContext old;
 	ListCell   *lc;
+	int			n = 0;
 
-	foreach(lc, pred)
+	if (ks_index_cxt == NULL)
+		ks_index_cxt = AllocSetContextCreate(CacheMemoryContext,
+											 "idempotency key table indexes",
+											 ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(ks_index_cxt);
+	old = MemoryContextSwitchTo(ks_index_cxt);
+	ks_indexes = palloc0(sizeof(KsIndex) * Max(list_length(indexoids), 1));
+	foreach(lc, indexoids)
 	{
-		NullTest   *nt = (NullTest *) lfirst(lc);
-		Var		   *var;
+		Oid			ioid = lfirst_oid(lc);
+		Relation	idx = (ioid == RelationGetRelid(ks->pkey)) ? ks->pkey :
+			index_open(ioid, RowExclusiveLock);
+		IndexInfo  *ii = BuildIndexInfo(idx);
+		int			i;
 
-		if (!IsA(nt, NullTest) || nt->nulltesttype != IS_NOT_NULL ||
-			!IsA(nt->arg, Var))
+		if (ii->ii_Expressions != NIL)
 			elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
 				 RelationGetRelationName(idx));
-		var = (Var *) nt->arg;
-		if (var->varattno < 1 || var->varattno > Natts_keys)
-			elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
-				 RelationGetRelationName(idx));
-		if (row->nulls[var->varattno - 1])
-			return false;
+		for (i = 0; i < ii->ii_NumIndexAttrs; i++)
+			if (ii->ii_IndexAttrNumbers[i] < 1 || ii->ii_IndexAttrNumbers[i] > Natts_keys)
+				elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
+					 RelationGetRelationName(idx));
+		ks_indexes[n].indexoid = ioid;
+		ks_indexes[n].info = ii;
+		ks_indexes[n].notnull_attnum = ks_predicate_attnum(idx, ii->ii_Predicate);
+		n++;
+		if (idx != ks->pkey)
+			index_close(idx, NoLock);
 	}
-	return true;
+	MemoryContextSwitchTo(old);
+	list_free(indexoids);
+	ks_nindexes = n;
+	ks_indexes_valid = true;
 }
 
 /*
  * Inserts the entries of row, stored at tid, into every index of the key
  * table, or only into the summarizing ones (after a HOT update that changed
- * their columns).  The indexes are on plain columns (expressions are
- * refused), so their values are row's own; a partial index gets an entry
- * when its predicate holds (ks_row_satisfies).
+ * their columns).  The indexes are on plain columns, so their values are
+ * row's own; a partial index gets an entry when its predicate holds.
  */
 static void
 ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizing_only)
 {
-	List	   *indexoids = RelationGetIndexList(ks->heap);
-	ListCell   *lc;
+	int			n;
 
-	foreach(lc, indexoids)
+	if (!ks_indexes_valid)
+		ks_build_indexes(ks);
+
+	for (n = 0; n < ks_nindexes; n++)
 	{
-		Oid			ioid = lfirst_oid(lc);
+		const KsIndex *ki = &ks_indexes[n];
+		IndexInfo  *ii = ki->info;
 		Relation	idx;
-		IndexInfo  *ii;
 		Datum		values[INDEX_MAX_KEYS];
 		bool		isnull[INDEX_MAX_KEYS];
 		int			i;
 
-		idx = (ioid == RelationGetRelid(ks->pkey)) ? ks->pkey :
-			index_open(ioid, RowExclusiveLock);
+		if (!ii->ii_ReadyForInserts ||
+			(ki->notnull_attnum != 0 && row->nulls[ki->notnull_attnum - 1]))
+			continue;
+		idx = (ki->indexoid == RelationGetRelid(ks->pkey)) ? ks->pkey :
+			index_open(ki->indexoid, RowExclusiveLock);
 		if (summarizing_only && !idem_index_is_summarizing(idx))
 		{
 			if (idx != ks->pkey)
 				index_close(idx, NoLock);
 			continue;
 		}
-		ii = BuildIndexInfo(idx);
-		if (ii->ii_Expressions != NIL)
-			elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
-				 RelationGetRelationName(idx));
-		if (ii->ii_ReadyForInserts &&
-			(ii->ii_Predicate == NIL || ks_row_satisfies(idx, ii->ii_Predicate, row)))
+		for (i = 0; i < ii->ii_NumIndexAttrs; i++)
 		{
-			for (i = 0; i < ii->ii_NumIndexAttrs; i++)
-			{
-				AttrNumber	attnum = ii->ii_IndexAttrNumbers[i];
+			AttrNumber	attnum = ii->ii_IndexAttrNumbers[i];
 
-				if (attnum < 1 || attnum > Natts_keys)
-					elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
-						 RelationGetRelationName(idx));
-				values[i] = row->values[attnum - 1];
-				isnull[i] = row->nulls[attnum - 1];
-			}
-			idem_index_insert(idx, values, isnull, tid, ks->heap,
-							  idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
-							  ii);
+			values[i] = row->values[attnum - 1];
+			isnull[i] = row->nulls[attnum - 1];
 		}
+		idem_index_insert(idx, values, isnull, tid, ks->heap,
+						  idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+						  ii);
 		if (idx != ks->pkey)
 			index_close(idx, NoLock);
 	}
-
-	list_free(indexoids);
 }
 
 /* ks_insert writes row->values as a new row; row->tid is set. */
