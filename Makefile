@@ -8,7 +8,7 @@ MODULE_big   = idempotency
 OBJS         = src/idempotency.o src/keystore.o src/locks.o src/api.o \
                src/xact.o src/once.o src/worker.o src/stats.o
 
-# Released scripts are frozen (docs/releasing.md): idempotency--1.0.sql is
+# Released scripts are frozen (docs/releases.md): idempotency--1.0.sql is
 # the 1.0 install script, and every later change to what SQL sees is an
 # upgrade script idempotency--X--Y.sql.  CREATE EXTENSION of the default
 # version installs 1.0 and applies the upgrade chain, as an update does.

@@ -10,7 +10,7 @@ use warnings;
 
 use Exporter 'import';
 our @EXPORT = qw(insert_expired insert_live insert_live_lease count_keys key_lock_count
-  completed_responses lost_completed);
+  completed_responses lost_completed extension_objects);
 
 # $n completed keys named "$prefix-1" .. "$prefix-$n" that expired an hour
 # ago (each a microsecond apart, so their order is fixed).
@@ -95,6 +95,93 @@ sub lost_completed
 	return map { "$_=$before->{$_}" }
 	  grep { !defined $after->{$_} || $after->{$_} ne $before->{$_} }
 	  sort keys %$before;
+}
+
+# Everything of the idempotency extension in database $db that an upgrade
+# must get right, one line per fact, sorted, without OIDs: each member
+# object with its definition (functions, views, columns, constraints,
+# indexes, triggers, policies, composite types), owner, privileges and
+# comment; the tables pg_dump keeps; the initial privileges pg_dump
+# restores; the extension's version.
+sub extension_objects
+{
+	my ($node, $db) = @_;
+	return $node->safe_psql(
+		$db, q{
+	WITH ext AS (
+	    SELECT oid, extversion, extconfig FROM pg_extension WHERE extname = 'idempotency'
+	), members AS (
+	    SELECT d.classid, d.objid
+	      FROM pg_depend d, ext
+	     WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid
+	       AND d.deptype = 'e'
+	), facts(line) AS (
+	    SELECT 'version ' || extversion FROM ext
+	    UNION ALL
+	    SELECT 'member ' || pg_describe_object(classid, objid, 0) FROM members
+	    UNION ALL
+	    SELECT 'comment ' || pg_describe_object(m.classid, m.objid, 0) || ': ' || c.description
+	      FROM members m JOIN pg_description c
+	        ON c.classoid = m.classid AND c.objoid = m.objid AND c.objsubid = 0
+	    UNION ALL
+	    SELECT 'function ' || p.oid::regprocedure || ' owner ' || p.proowner::regrole
+	           || ' acl ' || coalesce(p.proacl::text, 'default') || E'\n'
+	           || pg_get_functiondef(p.oid)
+	      FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+	     WHERE p.prokind <> 'a'
+	    UNION ALL
+	    SELECT 'relation ' || c.oid::regclass || ' kind ' || c.relkind::text
+	           || ' owner ' || c.relowner::regrole
+	           || ' acl ' || coalesce(c.relacl::text, 'default')
+	           || ' options ' || coalesce(c.reloptions::text, '')
+	           || ' rls ' || c.relrowsecurity || '/' || c.relforcerowsecurity
+	           || coalesce(E'\n' || pg_get_viewdef(c.oid), '')
+	      FROM members m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+	    UNION ALL
+	    SELECT 'column ' || c.oid::regclass || '.' || a.attname || ' '
+	           || format_type(a.atttypid, a.atttypmod)
+	           || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+	           || coalesce(' collate ' || co.collname, '')
+	           || coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), '')
+	           || ' position ' || a.attnum
+	      FROM members m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+	      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+	      LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 100
+	      LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+	    UNION ALL
+	    SELECT 'index ' || pg_get_indexdef(i.indexrelid)
+	      FROM members m JOIN pg_index i ON m.classid = 'pg_class'::regclass AND i.indrelid = m.objid
+	    UNION ALL
+	    SELECT 'constraint ' || co.conrelid::regclass || ' ' || co.conname || ' '
+	           || pg_get_constraintdef(co.oid)
+	      FROM members m JOIN pg_constraint co
+	        ON m.classid = 'pg_class'::regclass AND co.conrelid = m.objid
+	    UNION ALL
+	    SELECT 'trigger ' || pg_get_triggerdef(t.oid)
+	      FROM members m JOIN pg_trigger t
+	        ON m.classid = 'pg_class'::regclass AND t.tgrelid = m.objid AND NOT t.tgisinternal
+	    UNION ALL
+	    SELECT 'policy ' || p.schemaname || '.' || p.tablename || ' ' || p.policyname
+	           || ' ' || p.permissive || ' ' || p.roles::text || ' ' || p.cmd
+	           || ' using ' || coalesce(p.qual, '') || ' check ' || coalesce(p.with_check, '')
+	      FROM pg_policies p WHERE p.schemaname = 'idempotency'
+	    UNION ALL
+	    SELECT 'type ' || t.oid::regtype || ' owner ' || t.typowner::regrole
+	           || ' acl ' || coalesce(t.typacl::text, 'default')
+	      FROM members m JOIN pg_type t ON m.classid = 'pg_type'::regclass AND t.oid = m.objid
+	    UNION ALL
+	    SELECT 'schema ' || n.nspname || ' owner ' || n.nspowner::regrole
+	           || ' acl ' || coalesce(n.nspacl::text, 'default')
+	      FROM pg_namespace n WHERE n.nspname = 'idempotency'
+	    UNION ALL
+	    SELECT 'dumped table ' || t::regclass FROM ext, unnest(ext.extconfig) AS t
+	    UNION ALL
+	    SELECT 'initial privileges ' || pg_describe_object(ip.classoid, ip.objoid, ip.objsubid)
+	           || ' ' || ip.privtype::text || ' ' || ip.initprivs::text
+	      FROM pg_init_privs ip
+	      JOIN members m ON m.classid = ip.classoid AND m.objid = ip.objoid
+	)
+	SELECT string_agg(line, E'\n' ORDER BY line) FROM facts});
 }
 
 1;
