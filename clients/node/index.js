@@ -296,6 +296,30 @@ function idempotency(options) {
     await Promise.race([Promise.all([ran, cap.finished]), failed]);
   }
 
+  // After a failed attempt: rolls back and puts res back; true (after a
+  // short random backoff) when the attempt should run again: 40001/40P01
+  // with retries left, and the handler can run twice (the rest of a
+  // middleware chain cannot, once it ran).
+  async function retryAfterFailure(client, ctx, cap, err, attempt, handler) {
+    await rollback(client, ctx);
+    if (cap) {
+      cap.reset();
+      cap.release();
+    }
+    if (!TRANSIENT.has(err && err.code) || attempt >= o.retries || ctx.broken || (!handler && cap)) return false;
+    await sleep((5 + Math.random() * 20) * 2 ** attempt);
+    return true;
+  }
+
+  // the claim as SQL text with literals, to share a round trip with BEGIN
+  function claimText(client, key, scope, fp, waitMs, leaseMs) {
+    const lit = (v) => (v === null ? 'NULL' : client.escapeLiteral(v));
+    const num = (v) => (v === null ? 'NULL' : String(Number(v)));
+    return CLAIM_SQL.replace('$1::text', lit(key)).replace('$2::text', lit(scope))
+      .replace('$3::text', `${lit(fp)}::text`).replace('$4::float8', num(secs(waitMs)))
+      .replace('$5::float8', num(secs(leaseMs))).replace('$6::float8', num(secs(o.ttl)));
+  }
+
   async function claim(client, key, scope, fp, waitMs, leaseMs) {
     const r = await client.query(CLAIM_SQL, [key, scope, fp, secs(waitMs), secs(leaseMs), secs(o.ttl)]);
     return r.rows[0];
@@ -305,11 +329,13 @@ function idempotency(options) {
     for (let attempt = 0; ; attempt++) {
       let cap = null;
       try {
-        await client.query('BEGIN');
-        const row = await claim(client, key, scope, fp, o.wait, null);
+        // BEGIN and the claim in one round trip (simple protocol, literals)
+        const started = await client.query(`BEGIN; ${claimText(client, key, scope, fp, o.wait, null)}`);
+        const row = started[1].rows[0];
         if (row.outcome === 'completed') {
-          await client.query('COMMIT');
+          // the replay wrote nothing: answer first, end the transaction after
           sendStored(res, row.response, row.response_code, o.replayHeader);
+          await client.query('COMMIT');
           return;
         }
         if (row.outcome === 'in_progress') {
@@ -324,9 +350,10 @@ function idempotency(options) {
         const status = res.statusCode;
         const body = cap.body();
         if (shouldStore(status)) {
-          await client.query('SELECT FROM idempotency.complete($1::text, $2::jsonb, $3::int4, $4::text)',
-            [key, JSON.stringify(storedResponse(res, body, storeHeaders)), status, scope]);
-          await client.query('COMMIT');
+          const lit = (v) => client.escapeLiteral(v);
+          const stored = JSON.stringify(storedResponse(res, body, storeHeaders));
+          await client.query(`SELECT FROM idempotency.complete(${lit(key)}, ${lit(stored)}::jsonb, ${
+            Number(status)}, ${lit(scope)}); COMMIT`);
         } else {
           await client.query('ROLLBACK');
         }
@@ -334,16 +361,7 @@ function idempotency(options) {
         res.end(body);
         return;
       } catch (err) {
-        await rollback(client, ctx);
-        if (cap) {
-          cap.reset();
-          cap.release();
-        }
-        // the rest of a middleware chain cannot run twice: retry only before it ran
-        if (TRANSIENT.has(err && err.code) && attempt < o.retries && (handler || !cap) && !ctx.broken) {
-          await sleep((5 + Math.random() * 20) * 2 ** attempt);
-          continue;
-        }
+        if (await retryAfterFailure(client, ctx, cap, err, attempt, handler)) continue;
         if (err === STOP) return next();
         if (!answerError(res, err)) next(err);
         return;
@@ -412,13 +430,7 @@ function idempotency(options) {
         res.end(body);
         return;
       } catch (err) {
-        await rollback(client, ctx);
-        if (cap) {
-          cap.reset();
-          cap.release();
-        }
-        if (TRANSIENT.has(err && err.code) && attempt < o.retries && (handler || !cap) && !ctx.broken) {
-          await sleep((5 + Math.random() * 20) * 2 ** attempt);
+        if (await retryAfterFailure(client, ctx, cap, err, attempt, handler)) {
           outcome = 'recovered';
           continue;
         }
