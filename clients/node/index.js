@@ -1,0 +1,515 @@
+// idempotency-express: an Express 5 middleware that honours the
+// Idempotency-Key request header (draft-ietf-httpapi-idempotency-key-header)
+// with the PostgreSQL extension "idempotency", keeping the key in the same
+// transaction as the handler's writes.  The behaviour is specified in
+// docs/http.md of the extension's repository; this file and the Python
+// package implement the same specification.
+//
+// No global state: everything lives in the closure that idempotency()
+// returns.  The pool (a pg.Pool or anything with connect()) is the caller's.
+
+'use strict';
+
+const crypto = require('node:crypto');
+
+const TRANSIENT = new Set(['40001', '40P01']);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+$/;
+const DEFAULT_HEADERS = ['content-type', 'content-language', 'content-location', 'location',
+  'etag', 'last-modified', 'link'];
+const STOP = Symbol('idempotency.next');
+
+const CLAIM_SQL = `SELECT outcome, response, response_code, recovery_point, lease_token
+  FROM idempotency.claim($1::text, $2::text, $3::text,
+                         make_interval(secs => $4::float8),
+                         make_interval(secs => $5::float8),
+                         make_interval(secs => $6::float8))`;
+
+/**
+ * Parses an Idempotency-Key field value: a structured-field string
+ * ("...", with \" and \\ escapes) or a bare token.  Returns the key, or
+ * null when the value is malformed or longer than maxBytes.
+ * @param {string} value
+ * @param {number} maxBytes
+ * @returns {string|null}
+ */
+function parseKey(value, maxBytes) {
+  const v = value.trim();
+  let key;
+  if (v.startsWith('"')) {
+    key = '';
+    let i = 1;
+    for (; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        const n = v[i + 1];
+        if (n !== '"' && n !== '\\') return null;
+        key += n;
+        i++;
+        continue;
+      }
+      if (c < 0x20 || c > 0x7e) return null;
+      key += v[i];
+    }
+    if (i !== v.length - 1) return null;	// unterminated, or text after the string
+  } else if (TOKEN.test(v)) {
+    key = v;
+  } else {
+    return null;
+  }
+  const len = Buffer.byteLength(key);
+  return len >= 1 && len <= maxBytes ? key : null;
+}
+
+/** SHA-256 (hex) of the given material. */
+function sha256(...parts) {
+  const h = crypto.createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+/** The request's body bytes as far as they are known, for the default fingerprint. */
+function bodyBytes(req) {
+  if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
+  if (Buffer.isBuffer(req.body)) return req.body;
+  if (typeof req.body === 'string') return Buffer.from(req.body);
+  if (req.body !== undefined && req.body !== null) return Buffer.from(JSON.stringify(req.body));
+  return Buffer.alloc(0);
+}
+
+/** Reads a body that no parser consumed into req.rawBody; false when over limit. */
+async function readRawBody(req, limit) {
+  if (req.body !== undefined || req.rawBody !== undefined || req.readableEnded) return true;
+  const hasBody = req.headers['transfer-encoding'] !== undefined ||
+    Number(req.headers['content-length'] || 0) > 0;
+  if (!hasBody) return true;
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) return false;
+    chunks.push(chunk);
+  }
+  req.rawBody = Buffer.concat(chunks);
+  return true;
+}
+
+function problem(res, status, code, title, detail, extraHeaders) {
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail, code });
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/problem+json');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  for (const [k, v] of Object.entries(extraHeaders || {})) res.setHeader(k, v);
+  res.end(body);
+}
+
+/**
+ * Holds back what the handler writes to res (status, headers, body) until
+ * release() is called.  The headers stay set on res.
+ */
+function capture(res) {
+  const saved = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
+  const before = res.getHeaders();
+  const chunks = [];
+  let ended;
+  const finished = new Promise((resolve) => { ended = resolve; });
+  const toBuffer = (chunk, encoding) =>
+    Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8');
+  res.writeHead = function writeHead(status, reason, headers) {
+    if (typeof reason === 'string') res.statusMessage = reason;
+    else headers = reason;
+    res.statusCode = status;
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i], headers[i + 1]);
+    } else if (headers) {
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    }
+    return res;
+  };
+  res.write = function write(chunk, encoding, cb) {
+    if (typeof encoding === 'function') cb = encoding;
+    if (chunk !== undefined && chunk !== null) chunks.push(toBuffer(chunk, encoding));
+    if (typeof cb === 'function') process.nextTick(cb);
+    return true;
+  };
+  res.end = function end(chunk, encoding, cb) {
+    if (typeof chunk === 'function') {
+      cb = chunk;
+      chunk = undefined;
+    } else if (typeof encoding === 'function') {
+      cb = encoding;
+    }
+    if (chunk !== undefined && chunk !== null) chunks.push(toBuffer(chunk, encoding));
+    if (typeof cb === 'function') res.once('finish', cb);
+    ended();
+    return res;
+  };
+  res.flushHeaders = function flushHeaders() {};
+  return {
+    finished,
+    body: () => Buffer.concat(chunks),
+    /** Puts res back as it was before the handler ran (for a retry). */
+    reset() {
+      chunks.length = 0;
+      for (const name of res.getHeaderNames()) if (!(name in before)) res.removeHeader(name);
+      for (const [k, v] of Object.entries(before)) res.setHeader(k, v);
+      res.statusCode = 200;
+    },
+    release() {
+      Object.assign(res, saved);
+    },
+  };
+}
+
+/** The stored form of a response: {status, headers, body | body_base64}. */
+function storedResponse(res, body, headerNames) {
+  const headers = {};
+  for (const name of headerNames) {
+    const v = res.getHeader(name);
+    if (v !== undefined) headers[name] = Array.isArray(v) ? v.map(String) : String(v);
+  }
+  const out = { status: res.statusCode, headers };
+  let text = null;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    text = null;
+  }
+  if (text !== null && !text.includes('\u0000')) out.body = text;
+  else out.body_base64 = body.toString('base64');
+  return out;
+}
+
+function sendStored(res, stored, status, replayHeader) {
+  const body = stored.body !== undefined
+    ? Buffer.from(stored.body) : Buffer.from(stored.body_base64 || '', 'base64');
+  res.statusCode = status;
+  for (const [k, v] of Object.entries(stored.headers || {})) res.setHeader(k, v);
+  res.setHeader(replayHeader, 'true');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}
+
+/** ROLLBACK; a failure (a lost connection) marks the client broken. */
+async function rollback(client, ctx) {
+  await client.query('ROLLBACK').catch((err) => { ctx.broken = err; });
+}
+
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+/**
+ * @param {import('./index').Options} options
+ * @returns {import('./index').Idempotency}
+ */
+function idempotency(options) {
+  if (!options || !options.pool || typeof options.pool.connect !== 'function') {
+    throw new TypeError('idempotency: options.pool (a pg.Pool) is required');
+  }
+  const o = {
+    methods: ['POST', 'PATCH'],
+    routes: null,
+    required: true,
+    header: 'idempotency-key',
+    maxKeyLength: 255,
+    scope: () => '',
+    fingerprint: null,
+    wait: 10000,
+    retryAfter: 1,
+    lease: null,
+    ttl: null,
+    storeClientErrors: true,
+    storeHeaders: DEFAULT_HEADERS,
+    replayHeader: 'Idempotent-Replayed',
+    retries: 3,
+    bodyLimit: 1024 * 1024,
+    ...options,
+  };
+  const methods = new Set(o.methods.map((m) => m.toUpperCase()));
+  const storeHeaders = o.storeHeaders.map((h) => h.toLowerCase());
+  const secs = (ms) => (ms === null || ms === undefined ? null : ms / 1000);
+
+  function applies(req) {
+    if (!methods.has(req.method)) return false;
+    if (!o.routes) return true;
+    return o.routes.some((r) => (typeof r === 'string' ? r === req.path
+      : r instanceof RegExp ? r.test(req.path) : r(req)));
+  }
+
+  function shouldStore(status) {
+    if (status >= 500) return false;
+    if (status >= 400) return o.storeClientErrors;
+    return true;
+  }
+
+  function busy(res, detail) {
+    problem(res, 409, 'in_progress', 'A request with this key is in progress', detail,
+      { 'Retry-After': String(o.retryAfter) });
+  }
+
+  // answers a database error the middleware knows; false for any other
+  function answerError(res, err) {
+    switch (err && err.code) {
+      case 'IK001':
+        problem(res, 422, 'key_mismatch', 'Idempotency-Key reused for a different request',
+          'This key was first used with another request (method, path or body differ).');
+        return true;
+      case '55P03':
+        busy(res, 'The request that holds this key is still running.');
+        return true;
+      case 'IK002':
+        problem(res, 409, 'lease_lost', 'Idempotency-Key taken over',
+          'The lease on this key ran out and another request took it over.',
+          { 'Retry-After': String(o.retryAfter) });
+        return true;
+      case '40001':
+      case '40P01':
+        problem(res, 409, 'conflict', 'Conflicting concurrent requests',
+          'The transaction kept conflicting with others; retry the request.',
+          { 'Retry-After': String(o.retryAfter) });
+        return true;
+      case '25006':
+        problem(res, 503, 'read_only', 'Database is read-only',
+          'The request reached a read-only database server.', { 'Retry-After': String(o.retryAfter) });
+        return true;
+      case '54000':
+        problem(res, 500, 'response_too_large', 'Response too large to store',
+          'The response exceeds idempotency.max_response_size; nothing was committed.');
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // Runs the handler (wrapper) or the rest of the chain (middleware) with
+  // res captured; resolves when the response ends, rejects when the handler
+  // throws (or calls next(err); next() rejects with STOP).
+  async function runHandler(req, res, next, handler, cap) {
+    if (!handler) {
+      next();
+      await cap.finished;
+      return;
+    }
+    let fail;
+    const failed = new Promise((_, reject) => { fail = reject; });
+    const inner = (err) => fail(err === undefined || err === 'route' || err === 'router' ? STOP : err);
+    const ran = Promise.resolve().then(() => handler(req, res, inner));
+    await Promise.race([Promise.all([ran, cap.finished]), failed]);
+  }
+
+  // After a failed attempt: rolls back and puts res back; true (after a
+  // short random backoff) when the attempt should run again: 40001/40P01
+  // with retries left, and the handler can run twice (the rest of a
+  // middleware chain cannot, once it ran).
+  async function retryAfterFailure(client, ctx, cap, err, attempt, handler) {
+    await rollback(client, ctx);
+    if (cap) {
+      cap.reset();
+      cap.release();
+    }
+    if (!TRANSIENT.has(err && err.code) || attempt >= o.retries || ctx.broken || (!handler && cap)) return false;
+    await sleep((5 + Math.random() * 20) * 2 ** attempt);
+    return true;
+  }
+
+  // the claim as SQL text with literals, to share a round trip with BEGIN
+  function claimText(client, key, scope, fp, waitMs, leaseMs) {
+    const lit = (v) => (v === null ? 'NULL' : client.escapeLiteral(v));
+    const num = (v) => (v === null ? 'NULL' : String(Number(v)));
+    return CLAIM_SQL.replace('$1::text', lit(key)).replace('$2::text', lit(scope))
+      .replace('$3::text', `${lit(fp)}::text`).replace('$4::float8', num(secs(waitMs)))
+      .replace('$5::float8', num(secs(leaseMs))).replace('$6::float8', num(secs(o.ttl)));
+  }
+
+  async function claim(client, key, scope, fp, waitMs, leaseMs) {
+    const r = await client.query(CLAIM_SQL, [key, scope, fp, secs(waitMs), secs(leaseMs), secs(o.ttl)]);
+    return r.rows[0];
+  }
+
+  async function transactionFlow(req, res, next, handler, client, ctx, key, scope, fp) {
+    for (let attempt = 0; ; attempt++) {
+      let cap = null;
+      try {
+        // BEGIN and the claim in one round trip (simple protocol, literals)
+        const started = await client.query(`BEGIN; ${claimText(client, key, scope, fp, o.wait, null)}`);
+        const row = started[1].rows[0];
+        if (row.outcome === 'completed') {
+          // the replay wrote nothing: answer first, end the transaction after
+          sendStored(res, row.response, row.response_code, o.replayHeader);
+          await client.query('COMMIT');
+          return;
+        }
+        if (row.outcome === 'in_progress') {
+          await client.query('ROLLBACK');
+          busy(res, 'The request that holds this key did not finish in time.');
+          return;
+        }
+        req.db = client;
+        req.idempotency = { key, scope, outcome: row.outcome, recoveryPoint: row.recovery_point, attempt };
+        cap = capture(res);
+        await runHandler(req, res, next, handler, cap);
+        const status = res.statusCode;
+        const body = cap.body();
+        if (shouldStore(status)) {
+          const lit = (v) => client.escapeLiteral(v);
+          const stored = JSON.stringify(storedResponse(res, body, storeHeaders));
+          await client.query(`SELECT FROM idempotency.complete(${lit(key)}, ${lit(stored)}::jsonb, ${
+            Number(status)}, ${lit(scope)}); COMMIT`);
+        } else {
+          await client.query('ROLLBACK');
+        }
+        cap.release();
+        res.end(body);
+        return;
+      } catch (err) {
+        if (await retryAfterFailure(client, ctx, cap, err, attempt, handler)) continue;
+        if (err === STOP) return next();
+        if (!answerError(res, err)) next(err);
+        return;
+      }
+    }
+  }
+
+  // lease mode: the claim commits on its own; req.db is in a transaction
+  // that each checkpoint commits (with the recovery point) and that
+  // complete() ends
+  async function leaseFlow(req, res, next, handler, client, ctx, key, scope, fp) {
+    const deadline = Date.now() + o.wait;
+    let row;
+    for (let transient = 0; ;) {
+      try {
+        row = await claim(client, key, scope, fp, Math.max(0, deadline - Date.now()), o.lease);
+      } catch (err) {
+        if (TRANSIENT.has(err && err.code) && transient++ < o.retries) continue;
+        if (!answerError(res, err)) next(err);
+        return;
+      }
+      if (row.outcome === 'completed') {
+        sendStored(res, row.response, row.response_code, o.replayHeader);
+        return;
+      }
+      if (row.outcome !== 'in_progress') break;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        busy(res, 'The request that holds this key did not finish in time.');
+        return;
+      }
+      await sleep(Math.min(100, left));
+    }
+    const token = row.lease_token;
+    let point = row.recovery_point;
+    let outcome = row.outcome;
+    for (let attempt = 0; ; attempt++) {
+      let cap = null;
+      try {
+        await client.query('BEGIN');
+        req.db = client;
+        req.idempotency = {
+          key, scope, outcome, recoveryPoint: point, token, attempt,
+          async checkpoint(recoveryPoint) {
+            await client.query('SELECT FROM idempotency.checkpoint($1::text, $2::text, $3::text, $4::uuid)',
+              [key, recoveryPoint, scope, token]);
+            await client.query('COMMIT');
+            point = recoveryPoint;
+            await client.query('BEGIN');
+          },
+        };
+        cap = capture(res);
+        await runHandler(req, res, next, handler, cap);
+        const status = res.statusCode;
+        const body = cap.body();
+        if (shouldStore(status)) {
+          await client.query(
+            'SELECT FROM idempotency.complete($1::text, $2::jsonb, $3::int4, $4::text, $5::uuid)',
+            [key, JSON.stringify(storedResponse(res, body, storeHeaders)), status, scope, token]);
+          await client.query('COMMIT');
+        } else {
+          await client.query('ROLLBACK');
+          await giveUp(client, key, scope, token, point);
+        }
+        cap.release();
+        res.end(body);
+        return;
+      } catch (err) {
+        if (await retryAfterFailure(client, ctx, cap, err, attempt, handler)) {
+          outcome = 'recovered';
+          continue;
+        }
+        if (err && err.code !== 'IK002' && !ctx.broken) {
+          await giveUp(client, key, scope, token, point).catch((e) => { ctx.broken = e; });
+        }
+        if (err === STOP) return next();
+        if (!answerError(res, err)) next(err);
+        return;
+      }
+    }
+  }
+
+  // ends a lease claim that will not complete: released when it made no
+  // progress, else its lease is ended so that the next claim recovers it
+  // at once, from its last recovery point
+  async function giveUp(client, key, scope, token, point) {
+    if (point === null || point === undefined) {
+      await client.query('SELECT idempotency.release($1::text, $2::text, $3::uuid)', [key, scope, token]);
+    } else {
+      await client.query(`SELECT FROM idempotency.checkpoint($1::text, $2::text, $3::text, $4::uuid,
+                                                     '1 microsecond'::interval)`,
+      [key, point, scope, token]);
+    }
+  }
+
+  async function run(req, res, next, handler) {
+    if (!applies(req)) {
+      if (handler) return handler(req, res, next);
+      return next();
+    }
+    const value = req.headers[o.header.toLowerCase()];
+    if (value === undefined) {
+      if (!o.required) return handler ? handler(req, res, next) : next();
+      return problem(res, 400, 'key_missing', 'Idempotency-Key is missing',
+        `This endpoint requires an Idempotency-Key header on ${req.method} requests.`);
+    }
+    const key = parseKey(Array.isArray(value) ? value.join(', ') : value, o.maxKeyLength);
+    if (key === null) {
+      return problem(res, 400, 'key_malformed', 'Idempotency-Key is malformed',
+        `The key must be a string ("...") or a token of 1 to ${o.maxKeyLength} bytes.`);
+    }
+    if (!(await readRawBody(req, o.bodyLimit))) {
+      return problem(res, 413, 'body_too_large', 'Request body too large',
+        `The body exceeds ${o.bodyLimit} bytes.`);
+    }
+    const scope = String((await o.scope(req)) ?? '');
+    let fp;
+    if (o.fingerprint) {
+      const material = await o.fingerprint(req);
+      fp = material === null || material === undefined ? null : sha256(material);
+    } else {
+      fp = sha256(`${req.method} ${req.originalUrl}\n`, bodyBytes(req));
+    }
+    const client = await o.pool.connect();
+    const ctx = { broken: undefined };
+    try {
+      const flow = o.lease ? leaseFlow : transactionFlow;
+      await flow(req, res, next, handler, client, ctx, key, scope, fp);
+    } catch (err) {
+      ctx.broken = err;
+      throw err;
+    } finally {
+      // a connection whose ROLLBACK failed is not given back to the pool
+      client.release(ctx.broken);
+    }
+  }
+
+  /** @type {any} */
+  const idem = function idem(req, res, next) {
+    if (typeof req === 'function' && res === undefined) {
+      const handler = req;
+      return function idempotentHandler(rq, rs, nx) {
+        return run(rq, rs, nx, handler).catch(nx);
+      };
+    }
+    return run(req, res, next, null).catch(next);
+  };
+  return idem;
+}
+
+module.exports = { idempotency, parseKey };

@@ -1,0 +1,365 @@
+// The cases of docs/http.md, over real HTTP against test/server.js and a
+// throwaway cluster started with the repository's test/cluster.sh.  The
+// Python package's tests/test_http.py runs the same cases.
+
+'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { Pool } = require('pg');
+
+const clusterScript = path.resolve(__dirname, '../../../test/cluster.sh');
+let dir;
+let env;
+let db;
+const servers = [];
+let base;
+
+function startServer(extra) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'server.js')],
+      { env: { ...env, NODE_ENV: 'test', ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
+    servers.push(child);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idem-node-'));
+  const out = execFileSync('bash', [clusterScript, 'start', path.join(dir, 'pg')], { encoding: 'utf8' });
+  env = { ...process.env };
+  for (const line of out.trim().split('\n')) {
+    const [k, v] = line.split('=');
+    env[k] = v;
+  }
+  db = new Pool({ host: env.PGHOST, port: env.PGPORT, database: env.PGDATABASE, user: env.PGUSER, max: 2 });
+  base = (await startServer({})).url;
+});
+
+after(async () => {
+  for (const s of servers) s.kill('SIGKILL');
+  if (db) await db.end();
+  if (dir) execFileSync('bash', [clusterScript, 'stop', path.join(dir, 'pg')]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const newKey = () => crypto.randomUUID();
+
+async function post(route, { key, body = { label: 'a' }, headers = {}, method = 'POST', url = base } = {}) {
+  const h = { 'content-type': 'application/json', ...headers };
+  if (key !== undefined) h['idempotency-key'] = key;
+  const res = await fetch(url + route, { method, headers: h, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+async function count(sql, ...params) {
+  return Number((await db.query(sql, params)).rows[0].count);
+}
+const orders = (label) => count('SELECT count(*) FROM orders WHERE label = $1', label);
+const runs = (key) => count('SELECT count(*) FROM handler_runs WHERE idem_key = $1', key);
+const label = () => `l-${crypto.randomUUID()}`;
+
+function assertProblem(r, status, code) {
+  assert.equal(r.status, status);
+  assert.equal(r.headers.get('content-type'), 'application/problem+json');
+  const p = JSON.parse(r.text);
+  assert.equal(p.status, status);
+  assert.equal(p.code, code);
+  assert.equal(typeof p.title, 'string');
+}
+
+test('first request runs the handler and answers 201', async () => {
+  const key = newKey();
+  const l = label();
+  const r = await post('/orders', { key, body: { label: l } });
+  assert.equal(r.status, 201);
+  assert.equal(r.headers.get('idempotent-replayed'), null);
+  assert.equal(JSON.parse(r.text).label, l);
+  assert.equal(await orders(l), 1);
+  const row = await db.query('SELECT state, response_code FROM idempotency.lookup($1)', [key]);
+  assert.deepEqual(row.rows[0], { state: 'completed', response_code: 201 });
+});
+
+test('replay answers identical status, body and stored headers, marked as a replay', async () => {
+  const key = newKey();
+  const l = label();
+  const first = await post('/orders', { key, body: { label: l } });
+  const second = await post('/orders', { key, body: { label: l } });
+  assert.equal(second.status, first.status);
+  assert.equal(second.text, first.text);
+  for (const h of ['content-type', 'location', 'etag', 'content-length']) {
+    assert.equal(second.headers.get(h), first.headers.get(h), h);
+  }
+  assert.ok(first.headers.get('location').startsWith('/orders/'));
+  assert.equal(second.headers.get('idempotent-replayed'), 'true');
+  assert.equal(first.headers.get('x-not-stored'), 'yes');
+  assert.equal(second.headers.get('x-not-stored'), null);
+  assert.equal(await orders(l), 1);
+  assert.equal(await runs(key), 1);
+});
+
+test('key as structured-field string and as bare token name the same key', async () => {
+  const key = newKey();
+  const l = label();
+  const first = await post('/orders', { key: `"${key}"`, body: { label: l } });
+  const second = await post('/orders', { key, body: { label: l } });
+  assert.equal(first.status, 201);
+  assert.equal(second.headers.get('idempotent-replayed'), 'true');
+  assert.equal(second.text, first.text);
+  const escaped = await post('/orders', { key: '"a\\"b\\\\c"', body: { label: l } });
+  assert.equal(escaped.status, 201);
+  assert.equal((await db.query('SELECT count(*) FROM idempotency.lookup($1) WHERE key IS NOT NULL',
+    ['a"b\\c'])).rows[0].count, '1');
+});
+
+test('missing key: 400 problem+json', async () => {
+  const l = label();
+  const r = await post('/orders', { body: { label: l } });
+  assertProblem(r, 400, 'key_missing');
+  assert.equal(await orders(l), 0);
+});
+
+test('malformed or over-long key: 400 problem+json', async () => {
+  const l = label();
+  for (const bad of ['"unterminated', 'two words', '"a"b', '""', '"\\x"', 'a,b', 'x'.repeat(256),
+    `"${'y'.repeat(256)}"`]) {
+    assertProblem(await post('/orders', { key: bad, body: { label: l } }), 400, 'key_malformed');
+  }
+  assert.equal((await post('/orders', { key: 'k'.repeat(255), body: { label: l } })).status, 201);
+  assert.equal(await orders(l), 1);
+});
+
+test('methods and routes not configured pass through without a key', async () => {
+  const l = label();
+  const put = await post('/orders', { method: 'PUT', body: { label: l } });
+  assert.equal(put.status, 201);
+  const other = await post('/mw/other', { body: { label: l } });
+  assert.equal(other.status, 201);
+  assert.equal(JSON.parse(other.text).idempotency, null);
+  assertProblem(await post('/mw/items', { body: { label: l } }), 400, 'key_missing');
+  const key = newKey();
+  const first = await post('/mw/items', { key, body: { label: l } });
+  const second = await post('/mw/items', { key, body: { label: l } });
+  assert.equal(first.status, 201);
+  assert.equal(second.headers.get('idempotent-replayed'), 'true');
+  assert.equal(await orders(l), 3);
+});
+
+test('same key, different request: 422 problem+json', async () => {
+  const key = newKey();
+  const l = label();
+  assert.equal((await post('/orders', { key, body: { label: l } })).status, 201);
+  assertProblem(await post('/orders', { key, body: { label: `${l}-other` } }), 422, 'key_mismatch');
+  assertProblem(await post('/short', { key, body: { label: l } }), 422, 'key_mismatch');
+  assert.equal(await orders(`${l}-other`), 0);
+});
+
+test('custom fingerprint: only the chosen fields count', async () => {
+  const key = newKey();
+  const l = label();
+  const first = await post('/fp', { key, body: { label: l, amount: 5 } });
+  const same = await post('/fp', { key, body: { label: `${l}-note`, amount: 5 } });
+  assert.equal(first.status, 201);
+  assert.equal(same.headers.get('idempotent-replayed'), 'true');
+  assert.equal(same.text, first.text);
+  assertProblem(await post('/fp', { key, body: { label: l, amount: 6 } }), 422, 'key_mismatch');
+  assert.equal(await orders(l), 1);
+});
+
+test('scope keeps accounts apart', async () => {
+  const key = newKey();
+  const l = label();
+  const a = await post('/orders', { key, body: { label: l }, headers: { 'x-account': 'acct-1' } });
+  const b = await post('/orders', { key, body: { label: l }, headers: { 'x-account': 'acct-2' } });
+  const a2 = await post('/orders', { key, body: { label: l }, headers: { 'x-account': 'acct-1' } });
+  assert.equal(a.status, 201);
+  assert.equal(b.status, 201);
+  assert.notEqual(JSON.parse(a.text).id, JSON.parse(b.text).id);
+  assert.equal(a2.text, a.text);
+  assert.equal(await orders(l), 2);
+});
+
+test('a duplicate waits for the first request and gets its response', async () => {
+  const key = newKey();
+  const l = label();
+  const first = post('/orders', { key, body: { label: l }, headers: { 'x-delay': '700' } });
+  await new Promise((r) => { setTimeout(r, 200); });
+  const second = await post('/orders', { key, body: { label: l } });
+  const f = await first;
+  assert.equal(f.status, 201);
+  assert.equal(second.status, 201);
+  assert.equal(second.text, f.text);
+  assert.equal(second.headers.get('idempotent-replayed'), 'true');
+  assert.equal(await runs(key), 1);
+});
+
+test('a duplicate answers 409 with Retry-After when the wait runs out', async () => {
+  const key = newKey();
+  const l = label();
+  const first = post('/short', { key, body: { label: l }, headers: { 'x-delay': '1500' } });
+  await new Promise((r) => { setTimeout(r, 300); });
+  const second = await post('/short', { key, body: { label: l } });
+  assertProblem(second, 409, 'in_progress');
+  assert.equal(second.headers.get('retry-after'), '2');
+  assert.equal((await first).status, 201);
+  const third = await post('/short', { key, body: { label: l } });
+  assert.equal(third.headers.get('idempotent-replayed'), 'true');
+  assert.equal(await orders(l), 1);
+});
+
+test('handler error rolls back; the retry runs again', async () => {
+  const key = newKey();
+  const l = label();
+  const failed = await post('/orders', { key, body: { label: l }, headers: { 'x-fail': 'throw' } });
+  assert.equal(failed.status, 500);
+  assert.equal(await orders(l), 0);
+  assert.equal((await db.query('SELECT key FROM idempotency.lookup($1)', [key])).rows[0].key, null);
+  const retry = await post('/orders', { key, body: { label: l } });
+  assert.equal(retry.status, 201);
+  assert.equal(retry.headers.get('idempotent-replayed'), null);
+  assert.equal(await orders(l), 1);
+  assert.equal(await runs(key), 2);
+});
+
+test('a 5xx answer is sent but not stored; the retry runs again', async () => {
+  const key = newKey();
+  const l = label();
+  const failed = await post('/orders', { key, body: { label: l }, headers: { 'x-fail': '500' } });
+  assert.equal(failed.status, 500);
+  assert.deepEqual(JSON.parse(failed.text), { error: 'boom' });
+  assert.equal(await orders(l), 0);
+  const retry = await post('/orders', { key, body: { label: l } });
+  assert.equal(retry.status, 201);
+  assert.equal(await orders(l), 1);
+});
+
+test('a 4xx answer is stored and replayed, unless configured not to be', async () => {
+  const key = newKey();
+  const l = label();
+  const first = await post('/orders', { key, body: { label: l }, headers: { 'x-fail': '404' } });
+  const again = await post('/orders', { key, body: { label: l } });
+  assert.equal(first.status, 404);
+  assert.equal(again.status, 404);
+  assert.equal(again.text, first.text);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  const key2 = newKey();
+  const l2 = label();
+  const notStored = await post('/no4xx', { key: key2, body: { label: l2 }, headers: { 'x-fail': '404' } });
+  assert.equal(notStored.status, 404);
+  const retry = await post('/no4xx', { key: key2, body: { label: l2 } });
+  assert.equal(retry.status, 201);
+  assert.equal(retry.headers.get('idempotent-replayed'), null);
+  assert.equal(await orders(l2), 1);
+});
+
+test('transient 40001 is retried inside the middleware', async () => {
+  const key = newKey();
+  const l = label();
+  const r = await post('/orders', { key, body: { label: l }, headers: { 'x-transient': '2' } });
+  assert.equal(r.status, 201);
+  assert.equal(await runs(key), 3);
+  assert.equal(await orders(l), 1);
+  const key2 = newKey();
+  const exhausted = await post('/orders', { key: key2, body: { label: l }, headers: { 'x-transient': '9' } });
+  assertProblem(exhausted, 409, 'conflict');
+  assert.equal(exhausted.headers.get('retry-after'), '1');
+  assert.equal(await runs(key2), 4);
+  assert.equal(await orders(l), 1);
+});
+
+test('50 simultaneous identical POSTs run the handler once', async () => {
+  const key = newKey();
+  const l = label();
+  const all = await Promise.all(Array.from({ length: 50 },
+    () => post('/orders', { key, body: { label: l }, headers: { 'x-delay': '100' } })));
+  assert.equal(await runs(key), 1);
+  assert.equal(await orders(l), 1);
+  const firsts = all.filter((r) => r.headers.get('idempotent-replayed') === null);
+  assert.equal(firsts.length, 1);
+  for (const r of all) {
+    assert.equal(r.status, 201);
+    assert.equal(r.text, firsts[0].text);
+  }
+});
+
+test('a client that disconnects mid-request leaves no stuck key', async () => {
+  const key = newKey();
+  const l = label();
+  const body = JSON.stringify({ label: l });
+  const { port } = new URL(base);
+  const sock = net.connect(Number(port), '127.0.0.1');
+  await new Promise((r) => { sock.on('connect', r); });
+  sock.write(`POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+    `Idempotency-Key: ${key}\r\nX-Delay: 600\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  for (let i = 0; i < 100 && (await runs(key)) === 0; i++) {
+    await new Promise((r) => { setTimeout(r, 20); });
+  }
+  sock.destroy();
+  const retry = await post('/orders', { key, body: { label: l } });
+  assert.equal(retry.status, 201);
+  assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+  assert.equal(await runs(key), 1);
+  assert.equal(await orders(l), 1);
+  // disconnected before the handler could finish, then the handler failed: the retry runs it
+  const key2 = newKey();
+  const sock2 = net.connect(Number(port), '127.0.0.1');
+  await new Promise((r) => { sock2.on('connect', r); });
+  sock2.write(`POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+    `Idempotency-Key: ${key2}\r\nX-Delay: 300\r\nX-Fail: throw\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  for (let i = 0; i < 100 && (await runs(key2)) === 0; i++) {
+    await new Promise((r) => { setTimeout(r, 20); });
+  }
+  sock2.destroy();
+  const retry2 = await post('/orders', { key: key2, body: { label: l } });
+  assert.equal(retry2.status, 201);
+  assert.equal(retry2.headers.get('idempotent-replayed'), null);
+  assert.equal(await orders(l), 2);
+});
+
+test('lease: a retry after the server process is killed resumes from the checkpoint', async () => {
+  const key = newKey();
+  const l = label();
+  const crashing = await startServer({ CRASH_AFTER_CHECKPOINT: '1' });
+  const lost = post('/pay', { key, body: { label: l }, url: crashing.url }).catch((err) => err);
+  for (let i = 0; i < 200; i++) {
+    const row = await db.query('SELECT recovery_point FROM idempotency.lookup($1)', [key]);
+    if (row.rows[0].recovery_point === 'charge_created') break;
+    await new Promise((r) => { setTimeout(r, 20); });
+  }
+  crashing.child.kill('SIGKILL');
+  assert.ok((await lost) instanceof Error);
+  const retry = await post('/pay', { key, body: { label: l } });
+  assert.equal(retry.status, 201);
+  const body = JSON.parse(retry.text);
+  assert.equal(body.resumedFrom, 'charge_created');
+  assert.equal(await count('SELECT count(*) FROM provider_calls WHERE idem_key = $1', key), 1);
+  assert.equal(body.charge, (await db.query('SELECT charge FROM payments WHERE idem_key = $1', [key])).rows[0].charge);
+  assert.equal(await orders(l), 1);
+  const replay = await post('/pay', { key, body: { label: l } });
+  assert.equal(replay.text, retry.text);
+  assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+});
+
+test('lease: a handler error after a checkpoint lets the retry resume from it', async () => {
+  const key = newKey();
+  const l = label();
+  const failed = await post('/pay', { key, body: { label: l }, headers: { 'x-fail': 'throw' } });
+  assert.equal(failed.status, 500);
+  const retry = await post('/pay', { key, body: { label: l } });
+  assert.equal(retry.status, 201);
+  assert.equal(JSON.parse(retry.text).resumedFrom, 'charge_created');
+  assert.equal(await count('SELECT count(*) FROM provider_calls WHERE idem_key = $1', key), 1);
+  assert.equal(await orders(l), 1);
+});

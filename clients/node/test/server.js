@@ -1,0 +1,102 @@
+// The application the tests drive over HTTP: routes that insert a row in
+// the request's transaction, with switches (request headers, which are not
+// part of the fingerprint) for delays, failures and transient errors.
+//   PORT (0: any), IDEM_WAIT_MS, CRASH_AFTER_CHECKPOINT=1, PG* variables
+// Prints "listening PORT" once it accepts requests.
+
+'use strict';
+
+const express = require('express');
+const { Pool } = require('pg');
+const { idempotency } = require('..');
+
+const pool = new Pool({ max: 60 });
+const wait = Number(process.env.IDEM_WAIT_MS || 5000);
+const scope = (req) => req.get('x-account') || '';
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+const idem = idempotency({ pool, wait, scope });
+const short = idempotency({ pool, wait: 200, scope, retryAfter: 2 });
+const no4xx = idempotency({ pool, wait, scope, storeClientErrors: false });
+const byAmount = idempotency({
+  pool, wait, scope, fingerprint: (req) => JSON.stringify({ amount: req.body.amount }),
+});
+const leased = idempotency({ pool, wait, scope, lease: 5000 });
+const mw = idempotency({ pool, wait, scope, routes: ['/items'] });
+
+async function orderHandler(req, res) {
+  const { key, attempt } = req.idempotency;
+  // counted outside the transaction: every run of the handler, even rolled back
+  await pool.query('INSERT INTO handler_runs (idem_key) VALUES ($1)', [key]);
+  if (attempt < Number(req.get('x-transient') || 0)) {
+    await req.db.query("DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '40001'; END $$");
+  }
+  const r = await req.db.query('INSERT INTO orders (label) VALUES ($1) RETURNING id', [req.body.label]);
+  const id = Number(r.rows[0].id);
+  await sleep(Number(req.get('x-delay') || 0));
+  switch (req.get('x-fail')) {
+    case 'throw':
+      throw new Error('handler failed');
+    case '500':
+      res.status(500).json({ error: 'boom' });
+      return;
+    case '404':
+      res.status(404).json({ error: 'no such thing', id });
+      return;
+    default:
+      res.status(201).location(`/orders/${id}`).set('X-Not-Stored', 'yes')
+        .json({ id, label: req.body.label, amount: req.body.amount });
+  }
+}
+
+// the guide's payment flow: a "provider" call outside any transaction,
+// its result recorded with a checkpoint, the order written with complete()
+async function payHandler(req, res) {
+  const { key, recoveryPoint } = req.idempotency;
+  let charge;
+  if (recoveryPoint === null) {
+    const call = await pool.query('INSERT INTO provider_calls (idem_key) VALUES ($1) RETURNING id', [key]);
+    charge = `ch_${call.rows[0].id}`;
+    await req.db.query('INSERT INTO payments (idem_key, charge) VALUES ($1, $2)', [key, charge]);
+    await req.idempotency.checkpoint('charge_created');
+    if (process.env.CRASH_AFTER_CHECKPOINT) await new Promise(() => {});	// killed here
+  } else {
+    const p = await req.db.query('SELECT charge FROM payments WHERE idem_key = $1', [key]);
+    charge = p.rows[0].charge;
+  }
+  if (req.get('x-fail') === 'throw') throw new Error('handler failed after the charge');
+  const o = await req.db.query('INSERT INTO orders (label) VALUES ($1) RETURNING id', [req.body.label]);
+  res.status(201).json({ order: Number(o.rows[0].id), charge, resumedFrom: recoveryPoint });
+}
+
+async function main() {
+  await pool.query(`
+    CREATE TABLE IF NOT EXISTS orders (id bigserial PRIMARY KEY, label text);
+    CREATE TABLE IF NOT EXISTS handler_runs (idem_key text);
+    CREATE TABLE IF NOT EXISTS provider_calls (id bigserial PRIMARY KEY, idem_key text);
+    CREATE TABLE IF NOT EXISTS payments (idem_key text PRIMARY KEY, charge text)`);
+  const app = express();
+  app.use(express.json());
+  app.post('/orders', idem(orderHandler));
+  app.put('/orders', orderHandlerWithoutKey);
+  app.post('/short', short(orderHandler));
+  app.post('/no4xx', no4xx(orderHandler));
+  app.post('/fp', byAmount(orderHandler));
+  app.post('/pay', leased(payHandler));
+  app.use('/mw', mw);
+  app.post('/mw/items', (req, res, next) => orderHandler(req, res).catch(next));
+  app.post('/mw/other', orderHandlerWithoutKey);
+  const server = app.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
+    process.stdout.write(`listening ${server.address().port}\n`);
+  });
+}
+
+async function orderHandlerWithoutKey(req, res) {
+  const r = await pool.query('INSERT INTO orders (label) VALUES ($1) RETURNING id', [req.body.label]);
+  res.status(201).json({ id: Number(r.rows[0].id), idempotency: req.idempotency === undefined ? null : 'set' });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,520 @@
+"""idempotency_asgi: an ASGI middleware (Starlette, FastAPI) that honours the
+Idempotency-Key request header (draft-ietf-httpapi-idempotency-key-header)
+with the PostgreSQL extension "idempotency", keeping the key in the same
+transaction as the handler's writes.
+
+The behaviour is specified in docs/http.md of the extension's repository;
+this module and the Express package implement the same specification.  No
+global state; the pool (psycopg_pool.AsyncConnectionPool, or anything with
+an async ``connection()`` context manager yielding a psycopg 3
+AsyncConnection) is the caller's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import inspect
+import json
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from typing import (Any, Awaitable, Callable, Dict, Iterable, List, MutableMapping, Optional, Pattern, Sequence,
+                    Tuple, Union)
+
+__all__ = ["IdempotencyMiddleware", "IdempotencyContext", "parse_key"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Route = Union[str, Pattern[str], Callable[[Scope], bool]]
+MaybeAwaitable = Union[Any, Awaitable[Any]]
+
+TRANSIENT = {"40001", "40P01"}
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+")
+DEFAULT_HEADERS = ("content-type", "content-language", "content-location", "location", "etag",
+                   "last-modified", "link")
+
+CLAIM_SQL = """SELECT outcome, response, response_code, recovery_point, lease_token
+  FROM idempotency.claim(%s::text, %s::text, %s::text,
+                         make_interval(secs => %s::float8),
+                         make_interval(secs => %s::float8),
+                         make_interval(secs => %s::float8))"""
+
+
+def parse_key(value: str, max_bytes: int = 255) -> Optional[str]:
+    """Parses an Idempotency-Key field value: a structured-field string
+    ("...", with \\" and \\\\ escapes) or a bare token.  Returns the key, or
+    None when the value is malformed or longer than max_bytes."""
+    v = value.strip(" \t")
+    if v.startswith('"'):
+        out = []
+        i = 1
+        while i < len(v):
+            c = v[i]
+            if c == '"':
+                break
+            if c == "\\":
+                if i + 1 >= len(v) or v[i + 1] not in '"\\':
+                    return None
+                out.append(v[i + 1])
+                i += 2
+                continue
+            if not " " <= c <= "~":
+                return None
+            out.append(c)
+            i += 1
+        if i != len(v) - 1:  # unterminated, or text after the string
+            return None
+        key = "".join(out)
+    elif TOKEN.fullmatch(v):
+        key = v
+    else:
+        return None
+    return key if 1 <= len(key.encode()) <= max_bytes else None
+
+
+@dataclass
+class IdempotencyContext:
+    """What the application finds in scope["idempotency"] (and
+    request.state.idempotency); ``db`` is also request.state.db."""
+
+    db: Any
+    key: str
+    scope: str
+    outcome: str  # 'claimed', or 'recovered' when an earlier attempt's lease was taken over
+    recovery_point: Optional[str]
+    attempt: int = 0
+    token: Optional[str] = None
+    _checkpoint: Optional[Callable[[str], Awaitable[None]]] = field(default=None, repr=False)
+
+    async def checkpoint(self, recovery_point: str) -> None:
+        """Lease mode: commits db's transaction with this recovery point and
+        renews the lease."""
+        if self._checkpoint is None:
+            raise RuntimeError("checkpoint() needs the middleware's lease mode")
+        await self._checkpoint(recovery_point)
+
+
+class _Captured:
+    """Holds back what the application sends until the key is stored."""
+
+    def __init__(self) -> None:
+        self.status = 500
+        self.headers: List[Tuple[bytes, bytes]] = []
+        self.chunks: List[bytes] = []
+        self.started = False
+        self.done = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            self.status = int(message["status"])
+            self.headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+        elif message["type"] == "http.response.body":
+            self.chunks.append(bytes(message.get("body", b"")))
+            if not message.get("more_body", False):
+                self.done = True
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+async def _maybe(value: MaybeAwaitable) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def _sha256(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p)
+    return h.hexdigest()
+
+
+def _secs(value: Optional[float]) -> Optional[float]:
+    return None if value is None else float(value)
+
+
+class IdempotencyMiddleware:
+    """The middleware.  ``app.add_middleware(IdempotencyMiddleware, pool=pool)``
+    in Starlette or FastAPI, or ``IdempotencyMiddleware(app, pool=pool)``.
+
+    Times are in seconds.  See docs/http.md for every option."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        pool: Any,
+        methods: Iterable[str] = ("POST", "PATCH"),
+        routes: Optional[Sequence[Route]] = None,
+        required: bool = True,
+        header: str = "idempotency-key",
+        max_key_length: int = 255,
+        scope: Optional[Callable[[Scope], MaybeAwaitable]] = None,
+        fingerprint: Optional[Callable[[Scope, bytes], MaybeAwaitable]] = None,
+        wait: float = 10.0,
+        retry_after: int = 1,
+        lease: Optional[float] = None,
+        ttl: Optional[float] = None,
+        store_client_errors: bool = True,
+        store_headers: Iterable[str] = DEFAULT_HEADERS,
+        replay_header: str = "idempotent-replayed",
+        retries: int = 3,
+        body_limit: int = 1024 * 1024,
+    ) -> None:
+        if pool is None or not hasattr(pool, "connection"):
+            raise TypeError("IdempotencyMiddleware: pool (a psycopg_pool.AsyncConnectionPool) is required")
+        self.app = app
+        self.pool = pool
+        self.methods = {m.upper() for m in methods}
+        self.routes = list(routes) if routes is not None else None
+        self.required = required
+        self.header = header.lower().encode("latin-1")
+        self.max_key_length = max_key_length
+        self.scope = scope or (lambda _scope: "")
+        self.fingerprint = fingerprint
+        self.wait = wait
+        self.retry_after = retry_after
+        self.lease = lease
+        self.ttl = ttl
+        self.store_client_errors = store_client_errors
+        self.store_headers = {h.lower() for h in store_headers}
+        self.replay_header = replay_header.lower().encode("latin-1")
+        self.retries = retries
+        self.body_limit = body_limit
+
+    # -- request side ------------------------------------------------------
+
+    def _applies(self, scope: Scope) -> bool:
+        if scope["method"].upper() not in self.methods:
+            return False
+        if self.routes is None:
+            return True
+        path = scope["path"]
+        for r in self.routes:
+            if isinstance(r, str):
+                if r == path:
+                    return True
+            elif hasattr(r, "search"):
+                if r.search(path):  # type: ignore[union-attr]
+                    return True
+            elif r(scope):  # type: ignore[operator]
+                return True
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._applies(scope):
+            await self.app(scope, receive, send)
+            return
+        values = [v for k, v in scope["headers"] if k.lower() == self.header]
+        if not values:
+            if not self.required:
+                await self.app(scope, receive, send)
+                return
+            await self._problem(send, 400, "key_missing", "Idempotency-Key is missing",
+                                f"This endpoint requires an Idempotency-Key header on {scope['method']} requests.")
+            return
+        key = parse_key(b", ".join(values).decode("latin-1"), self.max_key_length)
+        if key is None:
+            await self._problem(send, 400, "key_malformed", "Idempotency-Key is malformed",
+                                f'The key must be a string ("...") or a token of 1 to {self.max_key_length} bytes.')
+            return
+        body = await self._read_body(receive)
+        if body is None:
+            await self._problem(send, 413, "body_too_large", "Request body too large",
+                                f"The body exceeds {self.body_limit} bytes.")
+            return
+        if body is False:
+            return  # the client went away before its request arrived
+        key_scope = str(await _maybe(self.scope(scope)) or "")
+        if self.fingerprint is not None:
+            material = await _maybe(self.fingerprint(scope, body))
+            fp = None if material is None else _sha256(
+                material if isinstance(material, bytes) else str(material).encode())
+        else:
+            target = scope.get("raw_path") or scope["path"].encode()
+            if scope.get("query_string"):
+                target += b"?" + scope["query_string"]
+            fp = _sha256(scope["method"].encode() + b" " + target + b"\n", body)
+        async with self.pool.connection() as conn:
+            autocommit = conn.autocommit
+            if autocommit:
+                await conn.set_autocommit(False)
+            try:
+                if self.lease is not None:
+                    await self._lease_flow(scope, receive, send, conn, key, key_scope, fp, body)
+                else:
+                    await self._transaction_flow(scope, receive, send, conn, key, key_scope, fp, body)
+            finally:
+                if autocommit and not conn.closed:
+                    await conn.rollback()
+                    await conn.set_autocommit(True)
+
+    async def _read_body(self, receive: Receive) -> Union[bytes, None, bool]:
+        chunks = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return False
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.body_limit:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    # -- the two flows -------------------------------------------------------
+
+    async def _claim(self, conn: Any, key: str, key_scope: str, fp: Optional[str],
+                     wait: float, lease: Optional[float]) -> Dict[str, Any]:
+        cur = await conn.execute(CLAIM_SQL, (key, key_scope, fp, _secs(wait), _secs(lease), _secs(self.ttl)))
+        row = await cur.fetchone()
+        names = [d.name for d in cur.description]
+        return dict(zip(names, row))
+
+    def _app_scope(self, scope: Scope, ctx: IdempotencyContext) -> Scope:
+        state = dict(scope.get("state") or {})
+        state["db"] = ctx.db
+        state["idempotency"] = ctx
+        return {**scope, "state": state, "idempotency": ctx}
+
+    async def _run_app(self, scope: Scope, receive: Receive, body: bytes) -> _Captured:
+        given = False
+
+        async def replay_receive() -> Message:
+            nonlocal given
+            if not given:
+                given = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # only a disconnect is left to come
+
+        cap = _Captured()
+        await self.app(scope, replay_receive, cap.send)
+        if not cap.done:
+            raise RuntimeError("the application returned without completing its response")
+        return cap
+
+    def _should_store(self, status: int) -> bool:
+        if status >= 500:
+            return False
+        if status >= 400:
+            return self.store_client_errors
+        return True
+
+    async def _transaction_flow(self, scope: Scope, receive: Receive, send: Send, conn: Any, key: str,
+                                key_scope: str, fp: Optional[str], body: bytes) -> None:
+        attempt = 0
+        while True:
+            try:
+                row = await self._claim(conn, key, key_scope, fp, self.wait, None)
+                if row["outcome"] == "completed":
+                    await conn.commit()
+                    await self._send_stored(send, row["response"], row["response_code"])
+                    return
+                if row["outcome"] == "in_progress":
+                    await conn.rollback()
+                    await self._busy(send, "The request that holds this key did not finish in time.")
+                    return
+                ctx = IdempotencyContext(conn, key, key_scope, row["outcome"], row["recovery_point"], attempt)
+                cap = await self._run_app(self._app_scope(scope, ctx), receive, body)
+                if self._should_store(cap.status):
+                    await conn.execute(
+                        "SELECT FROM idempotency.complete(%s::text, %s::jsonb, %s::int4, %s::text)",
+                        (key, json.dumps(self._stored(cap)), cap.status, key_scope))
+                    await conn.commit()
+                else:
+                    await conn.rollback()
+                await self._send_captured(send, cap)
+                return
+            except Exception as err:  # noqa: BLE001 - rolled back, then answered or re-raised
+                await self._rollback(conn)
+                if getattr(err, "sqlstate", None) in TRANSIENT and attempt < self.retries and not conn.closed:
+                    await asyncio.sleep((0.005 + random.random() * 0.02) * 2 ** attempt)
+                    attempt += 1
+                    continue
+                if not await self._answer_error(send, err):
+                    raise
+
+    async def _lease_flow(self, scope: Scope, receive: Receive, send: Send, conn: Any, key: str,
+                          key_scope: str, fp: Optional[str], body: bytes) -> None:
+        deadline = time.monotonic() + self.wait
+        transient = 0
+        while True:
+            try:
+                row = await self._claim(conn, key, key_scope, fp, max(0.0, deadline - time.monotonic()),
+                                        self.lease)
+                await conn.commit()
+            except Exception as err:  # noqa: BLE001
+                await self._rollback(conn)
+                if getattr(err, "sqlstate", None) in TRANSIENT and transient < self.retries:
+                    transient += 1
+                    continue
+                if not await self._answer_error(send, err):
+                    raise
+                return
+            if row["outcome"] == "completed":
+                await self._send_stored(send, row["response"], row["response_code"])
+                return
+            if row["outcome"] != "in_progress":
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                await self._busy(send, "The request that holds this key did not finish in time.")
+                return
+            await asyncio.sleep(min(0.1, left))
+
+        token = str(row["lease_token"])
+        point: Optional[str] = row["recovery_point"]
+        outcome = row["outcome"]
+
+        async def checkpoint(recovery_point: str) -> None:
+            nonlocal point
+            await conn.execute(
+                "SELECT FROM idempotency.checkpoint(%s::text, %s::text, %s::text, %s::uuid)",
+                (key, recovery_point, key_scope, token))
+            await conn.commit()
+            point = recovery_point
+
+        attempt = 0
+        while True:
+            try:
+                ctx = IdempotencyContext(conn, key, key_scope, outcome, point, attempt, token, checkpoint)
+                cap = await self._run_app(self._app_scope(scope, ctx), receive, body)
+                if self._should_store(cap.status):
+                    await conn.execute(
+                        "SELECT FROM idempotency.complete(%s::text, %s::jsonb, %s::int4, %s::text, %s::uuid)",
+                        (key, json.dumps(self._stored(cap)), cap.status, key_scope, token))
+                    await conn.commit()
+                else:
+                    await conn.rollback()
+                    await self._give_up(conn, key, key_scope, token, point)
+                await self._send_captured(send, cap)
+                return
+            except Exception as err:  # noqa: BLE001
+                await self._rollback(conn)
+                if getattr(err, "sqlstate", None) in TRANSIENT and attempt < self.retries and not conn.closed:
+                    await asyncio.sleep((0.005 + random.random() * 0.02) * 2 ** attempt)
+                    attempt += 1
+                    outcome = "recovered"
+                    continue
+                if getattr(err, "sqlstate", None) != "IK002" and not conn.closed:
+                    try:
+                        await self._give_up(conn, key, key_scope, token, point)
+                    except Exception:  # noqa: BLE001 - the original error matters more
+                        await self._rollback(conn)
+                if not await self._answer_error(send, err):
+                    raise
+                return
+
+    async def _give_up(self, conn: Any, key: str, key_scope: str, token: str, point: Optional[str]) -> None:
+        """Ends a lease claim that will not complete: released when it made no
+        progress, else its lease is ended so that the next claim recovers it at
+        once, from its last recovery point."""
+        if point is None:
+            await conn.execute("SELECT idempotency.release(%s::text, %s::text, %s::uuid)", (key, key_scope, token))
+        else:
+            await conn.execute(
+                "SELECT FROM idempotency.checkpoint(%s::text, %s::text, %s::text, %s::uuid, '1 microsecond')",
+                (key, point, key_scope, token))
+        await conn.commit()
+
+    @staticmethod
+    async def _rollback(conn: Any) -> None:
+        if not conn.closed:
+            try:
+                await conn.rollback()
+            except Exception:  # noqa: BLE001 - a broken connection; the pool discards it
+                pass
+
+    # -- response side -------------------------------------------------------
+
+    def _stored(self, cap: _Captured) -> Dict[str, Any]:
+        headers: Dict[str, Any] = {}
+        for k, v in cap.headers:
+            name = k.decode("latin-1").lower()
+            if name in self.store_headers:
+                value = v.decode("latin-1")
+                if name in headers:
+                    prev = headers[name]
+                    headers[name] = (prev if isinstance(prev, list) else [prev]) + [value]
+                else:
+                    headers[name] = value
+        out: Dict[str, Any] = {"status": cap.status, "headers": headers}
+        body = cap.body
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and "\x00" not in text:
+            out["body"] = text
+        else:
+            out["body_base64"] = base64.b64encode(body).decode("ascii")
+        return out
+
+    async def _send_captured(self, send: Send, cap: _Captured) -> None:
+        await send({"type": "http.response.start", "status": cap.status, "headers": cap.headers})
+        await send({"type": "http.response.body", "body": cap.body, "more_body": False})
+
+    async def _send_stored(self, send: Send, stored: Dict[str, Any], status: int) -> None:
+        if "body" in stored:
+            body = str(stored["body"]).encode("utf-8")
+        else:
+            body = base64.b64decode(stored.get("body_base64") or "")
+        headers: List[Tuple[bytes, bytes]] = []
+        for k, v in (stored.get("headers") or {}).items():
+            for one in v if isinstance(v, list) else [v]:
+                headers.append((k.encode("latin-1"), str(one).encode("latin-1")))
+        headers.append((self.replay_header, b"true"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": int(status), "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    async def _problem(self, send: Send, status: int, code: str, title: str, detail: str,
+                       extra: Sequence[Tuple[bytes, bytes]] = ()) -> None:
+        body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail,
+                           "code": code}).encode()
+        headers = [(b"content-type", b"application/problem+json"),
+                   (b"content-length", str(len(body)).encode()), *extra]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    def _retry_after(self) -> List[Tuple[bytes, bytes]]:
+        return [(b"retry-after", str(self.retry_after).encode())]
+
+    async def _busy(self, send: Send, detail: str) -> None:
+        await self._problem(send, 409, "in_progress", "A request with this key is in progress", detail,
+                            self._retry_after())
+
+    async def _answer_error(self, send: Send, err: BaseException) -> bool:
+        """Answers a database error the middleware knows; False for any other."""
+        code = getattr(err, "sqlstate", None)
+        if code == "IK001":
+            await self._problem(send, 422, "key_mismatch", "Idempotency-Key reused for a different request",
+                                "This key was first used with another request (method, path or body differ).")
+        elif code == "55P03":
+            await self._busy(send, "The request that holds this key is still running.")
+        elif code == "IK002":
+            await self._problem(send, 409, "lease_lost", "Idempotency-Key taken over",
+                                "The lease on this key ran out and another request took it over.",
+                                self._retry_after())
+        elif code in TRANSIENT:
+            await self._problem(send, 409, "conflict", "Conflicting concurrent requests",
+                                "The transaction kept conflicting with others; retry the request.",
+                                self._retry_after())
+        elif code == "25006":
+            await self._problem(send, 503, "read_only", "Database is read-only",
+                                "The request reached a read-only database server.", self._retry_after())
+        elif code == "54000":
+            await self._problem(send, 500, "response_too_large", "Response too large to store",
+                                "The response exceeds idempotency.max_response_size; nothing was committed.")
+        else:
+            return False
+        return True

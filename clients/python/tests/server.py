@@ -1,0 +1,136 @@
+"""The application the tests drive over HTTP (FastAPI on uvicorn): routes
+that insert a row in the request's transaction, with switches (request
+headers, which are not part of the fingerprint) for delays, failures and
+transient errors.  Each route has its own middleware instance, selected by
+the ``routes`` option.
+
+    python3 tests/server.py   (PG* variables; CRASH_AFTER_CHECKPOINT=1)
+
+Prints "listening PORT" once its socket accepts connections."""
+
+import asyncio
+import json
+import os
+import socket
+import sys
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from psycopg_pool import AsyncConnectionPool
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+from idempotency_asgi import IdempotencyMiddleware  # noqa: E402
+
+pool = AsyncConnectionPool("", min_size=2, max_size=60, open=False)
+app = FastAPI()
+
+
+def account(scope):
+    for k, v in scope["headers"]:
+        if k == b"x-account":
+            return v.decode()
+    return ""
+
+
+def by_amount(scope, body):
+    return json.dumps({"amount": json.loads(body).get("amount")})
+
+
+common = dict(pool=pool, wait=5.0, scope=account)
+app.add_middleware(IdempotencyMiddleware, routes=["/orders"], **common)
+app.add_middleware(IdempotencyMiddleware, routes=["/short"], **{**common, "wait": 0.2}, retry_after=2)
+app.add_middleware(IdempotencyMiddleware, routes=["/no4xx"], store_client_errors=False, **common)
+app.add_middleware(IdempotencyMiddleware, routes=["/fp"], fingerprint=by_amount, **common)
+app.add_middleware(IdempotencyMiddleware, routes=["/pay"], lease=5.0, **common)
+app.add_middleware(IdempotencyMiddleware, routes=["/mw/items"], **common)
+
+
+async def autocommit(sql, *params):
+    async with pool.connection() as c:
+        cur = await c.execute(sql, params)
+        row = await cur.fetchone() if cur.description else None
+        await c.commit()
+        return row
+
+
+@app.on_event("startup")
+async def startup():
+    await pool.open()
+    await autocommit("""
+        CREATE TABLE IF NOT EXISTS orders (id bigserial PRIMARY KEY, label text);
+        CREATE TABLE IF NOT EXISTS handler_runs (idem_key text);
+        CREATE TABLE IF NOT EXISTS provider_calls (id bigserial PRIMARY KEY, idem_key text);
+        CREATE TABLE IF NOT EXISTS payments (idem_key text PRIMARY KEY, charge text)""")
+
+
+async def order(request: Request) -> Response:
+    ctx = request.state.idempotency
+    db = request.state.db
+    data = await request.json()
+    # counted outside the transaction: every run of the handler, even rolled back
+    await autocommit("INSERT INTO handler_runs (idem_key) VALUES (%s)", ctx.key)
+    if ctx.attempt < int(request.headers.get("x-transient", "0")):
+        await db.execute("DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '40001'; END $$")
+    cur = await db.execute("INSERT INTO orders (label) VALUES (%s) RETURNING id", (data["label"],))
+    oid = (await cur.fetchone())[0]
+    await asyncio.sleep(int(request.headers.get("x-delay", "0")) / 1000)
+    fail = request.headers.get("x-fail")
+    if fail == "throw":
+        raise RuntimeError("handler failed")
+    if fail == "500":
+        return JSONResponse({"error": "boom"}, status_code=500)
+    if fail == "404":
+        return JSONResponse({"error": "no such thing", "id": oid}, status_code=404)
+    return JSONResponse({"id": oid, "label": data["label"], "amount": data.get("amount")}, status_code=201,
+                        headers={"Location": f"/orders/{oid}", "X-Not-Stored": "yes"})
+
+
+async def order_without_key(request: Request) -> Response:
+    data = await request.json()
+    row = await autocommit("INSERT INTO orders (label) VALUES (%s) RETURNING id", data["label"])
+    ctx = request.scope.get("idempotency")
+    return JSONResponse({"id": row[0], "idempotency": None if ctx is None else "set"}, status_code=201)
+
+
+async def pay(request: Request) -> Response:
+    """The guide's payment flow: a "provider" call outside any transaction,
+    its result recorded with a checkpoint, the order written with complete()."""
+    ctx = request.state.idempotency
+    db = request.state.db
+    data = await request.json()
+    if ctx.recovery_point is None:
+        call = await autocommit("INSERT INTO provider_calls (idem_key) VALUES (%s) RETURNING id", ctx.key)
+        charge = f"ch_{call[0]}"
+        await db.execute("INSERT INTO payments (idem_key, charge) VALUES (%s, %s)", (ctx.key, charge))
+        await ctx.checkpoint("charge_created")
+        if os.environ.get("CRASH_AFTER_CHECKPOINT"):
+            await asyncio.Event().wait()  # killed here
+    else:
+        cur = await db.execute("SELECT charge FROM payments WHERE idem_key = %s", (ctx.key,))
+        charge = (await cur.fetchone())[0]
+    if request.headers.get("x-fail") == "throw":
+        raise RuntimeError("handler failed after the charge")
+    cur = await db.execute("INSERT INTO orders (label) VALUES (%s) RETURNING id", (data["label"],))
+    oid = (await cur.fetchone())[0]
+    return JSONResponse({"order": oid, "charge": charge, "resumedFrom": ctx.recovery_point}, status_code=201)
+
+
+for path in ("/orders", "/short", "/no4xx", "/fp", "/mw/items"):
+    app.add_api_route(path, order, methods=["POST"])
+app.add_api_route("/orders", order_without_key, methods=["PUT"])
+app.add_api_route("/mw/other", order_without_key, methods=["POST"])
+app.add_api_route("/pay", pay, methods=["POST"])
+
+
+def main():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", int(os.environ.get("PORT", "0"))))
+    sock.listen(256)
+    print(f"listening {sock.getsockname()[1]}", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="on"))
+    server.run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    main()

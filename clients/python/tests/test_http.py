@@ -1,0 +1,368 @@
+"""The cases of docs/http.md, over real HTTP against tests/server.py and a
+throwaway cluster started with the repository's test/cluster.sh.  The
+Express package's test/http.test.js runs the same cases."""
+
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLUSTER = os.path.join(HERE, "..", "..", "..", "test", "cluster.sh")
+
+
+class Server:
+    def __init__(self, env, extra=None):
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "server.py")],
+                                     env={**env, **(extra or {})}, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"listening (\d+)", line)
+        if not m:
+            self.proc.kill()
+            raise RuntimeError(f"server did not start: {line!r}")
+        self.port = int(m.group(1))
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def env():
+    tmp = tempfile.mkdtemp(prefix="idem-py-")
+    out = subprocess.run(["bash", CLUSTER, "start", os.path.join(tmp, "pg")], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    e = dict(os.environ)
+    for line in out.strip().splitlines():
+        k, v = line.split("=", 1)
+        e[k] = v
+    yield e
+    subprocess.run(["bash", CLUSTER, "stop", os.path.join(tmp, "pg")])
+    os.rmdir(tmp)
+
+
+@pytest.fixture(scope="module")
+def db(env):
+    with psycopg.connect(host=env["PGHOST"], port=env["PGPORT"], dbname=env["PGDATABASE"],
+                         user=env["PGUSER"], autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def server(env, db):
+    s = Server(env)
+    yield s
+    s.kill()
+
+
+class Resp:
+    def __init__(self, status, headers, text):
+        self.status = status
+        self.headers = headers
+        self.text = text
+
+
+def post(server, route, key=None, body=None, headers=None, method="POST", port=None):
+    h = {"Content-Type": "application/json", **(headers or {})}
+    if key is not None:
+        h["Idempotency-Key"] = key
+    conn = http.client.HTTPConnection("127.0.0.1", port or server.port, timeout=30)
+    try:
+        conn.request(method, route, body=json.dumps(body if body is not None else {"label": "a"}), headers=h)
+        r = conn.getresponse()
+        return Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode())
+    finally:
+        conn.close()
+
+
+def count(db, sql, *params):
+    return db.execute(sql, params).fetchone()[0]
+
+
+def orders(db, label):
+    return count(db, "SELECT count(*) FROM orders WHERE label = %s", label)
+
+
+def runs(db, key):
+    return count(db, "SELECT count(*) FROM handler_runs WHERE idem_key = %s", key)
+
+
+def new_key():
+    return str(uuid.uuid4())
+
+
+def label():
+    return f"l-{uuid.uuid4()}"
+
+
+def assert_problem(r, status, code):
+    assert r.status == status
+    assert r.headers["content-type"] == "application/problem+json"
+    p = json.loads(r.text)
+    assert p["status"] == status
+    assert p["code"] == code
+    assert isinstance(p["title"], str)
+
+
+def wait_for(pred, tries=200, pause=0.02):
+    for _ in range(tries):
+        if pred():
+            return True
+        time.sleep(pause)
+    return False
+
+
+def test_first_request_runs_the_handler_and_answers_201(server, db):
+    key, lab = new_key(), label()
+    r = post(server, "/orders", key, {"label": lab})
+    assert r.status == 201
+    assert "idempotent-replayed" not in r.headers
+    assert json.loads(r.text)["label"] == lab
+    assert orders(db, lab) == 1
+    row = db.execute("SELECT state, response_code FROM idempotency.lookup(%s)", (key,)).fetchone()
+    assert row == ("completed", 201)
+
+
+def test_replay_answers_identical_status_body_and_stored_headers(server, db):
+    key, lab = new_key(), label()
+    first = post(server, "/orders", key, {"label": lab})
+    second = post(server, "/orders", key, {"label": lab})
+    assert second.status == first.status
+    assert second.text == first.text
+    for h in ("content-type", "location", "content-length"):
+        assert second.headers.get(h) == first.headers.get(h), h
+    assert first.headers["location"].startswith("/orders/")
+    assert second.headers["idempotent-replayed"] == "true"
+    assert first.headers["x-not-stored"] == "yes"
+    assert "x-not-stored" not in second.headers
+    assert orders(db, lab) == 1
+    assert runs(db, key) == 1
+
+
+def test_key_as_structured_field_string_and_as_bare_token(server, db):
+    key, lab = new_key(), label()
+    first = post(server, "/orders", f'"{key}"', {"label": lab})
+    second = post(server, "/orders", key, {"label": lab})
+    assert first.status == 201
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.text == first.text
+    assert post(server, "/orders", '"a\\"b\\\\c"', {"label": lab}).status == 201
+    assert count(db, "SELECT count(*) FROM idempotency.lookup(%s) WHERE key IS NOT NULL", 'a"b\\c') == 1
+
+
+def test_missing_key_400_problem(server, db):
+    lab = label()
+    assert_problem(post(server, "/orders", None, {"label": lab}), 400, "key_missing")
+    assert orders(db, lab) == 0
+
+
+def test_malformed_or_over_long_key_400_problem(server, db):
+    lab = label()
+    for bad in ['"unterminated', "two words", '"a"b', '""', '"\\x"', "a,b", "x" * 256, '"' + "y" * 256 + '"']:
+        assert_problem(post(server, "/orders", bad, {"label": lab}), 400, "key_malformed")
+    assert post(server, "/orders", "k" * 255, {"label": lab}).status == 201
+    assert orders(db, lab) == 1
+
+
+def test_methods_and_routes_not_configured_pass_through(server, db):
+    lab = label()
+    assert post(server, "/orders", None, {"label": lab}, method="PUT").status == 201
+    other = post(server, "/mw/other", None, {"label": lab})
+    assert other.status == 201
+    assert json.loads(other.text)["idempotency"] is None
+    assert_problem(post(server, "/mw/items", None, {"label": lab}), 400, "key_missing")
+    key = new_key()
+    assert post(server, "/mw/items", key, {"label": lab}).status == 201
+    assert post(server, "/mw/items", key, {"label": lab}).headers["idempotent-replayed"] == "true"
+    assert orders(db, lab) == 3
+
+
+def test_same_key_different_request_422_problem(server, db):
+    key, lab = new_key(), label()
+    assert post(server, "/orders", key, {"label": lab}).status == 201
+    assert_problem(post(server, "/orders", key, {"label": lab + "-other"}), 422, "key_mismatch")
+    assert_problem(post(server, "/short", key, {"label": lab}), 422, "key_mismatch")
+    assert orders(db, lab + "-other") == 0
+
+
+def test_custom_fingerprint_only_chosen_fields_count(server, db):
+    key, lab = new_key(), label()
+    first = post(server, "/fp", key, {"label": lab, "amount": 5})
+    same = post(server, "/fp", key, {"label": lab + "-note", "amount": 5})
+    assert first.status == 201
+    assert same.headers["idempotent-replayed"] == "true"
+    assert same.text == first.text
+    assert_problem(post(server, "/fp", key, {"label": lab, "amount": 6}), 422, "key_mismatch")
+    assert orders(db, lab) == 1
+
+
+def test_scope_keeps_accounts_apart(server, db):
+    key, lab = new_key(), label()
+    a = post(server, "/orders", key, {"label": lab}, {"X-Account": "acct-1"})
+    b = post(server, "/orders", key, {"label": lab}, {"X-Account": "acct-2"})
+    a2 = post(server, "/orders", key, {"label": lab}, {"X-Account": "acct-1"})
+    assert a.status == 201 and b.status == 201
+    assert json.loads(a.text)["id"] != json.loads(b.text)["id"]
+    assert a2.text == a.text
+    assert orders(db, lab) == 2
+
+
+def test_duplicate_waits_for_the_first_and_gets_its_response(server, db):
+    key, lab = new_key(), label()
+    with ThreadPoolExecutor(2) as ex:
+        first = ex.submit(post, server, "/orders", key, {"label": lab}, {"X-Delay": "700"})
+        time.sleep(0.2)
+        second = post(server, "/orders", key, {"label": lab})
+        f = first.result()
+    assert f.status == 201 and second.status == 201
+    assert second.text == f.text
+    assert second.headers["idempotent-replayed"] == "true"
+    assert runs(db, key) == 1
+
+
+def test_duplicate_answers_409_with_retry_after_when_the_wait_runs_out(server, db):
+    key, lab = new_key(), label()
+    with ThreadPoolExecutor(2) as ex:
+        first = ex.submit(post, server, "/short", key, {"label": lab}, {"X-Delay": "1500"})
+        time.sleep(0.3)
+        second = post(server, "/short", key, {"label": lab})
+        assert_problem(second, 409, "in_progress")
+        assert second.headers["retry-after"] == "2"
+        assert first.result().status == 201
+    assert post(server, "/short", key, {"label": lab}).headers["idempotent-replayed"] == "true"
+    assert orders(db, lab) == 1
+
+
+def test_handler_error_rolls_back_and_the_retry_runs_again(server, db):
+    key, lab = new_key(), label()
+    assert post(server, "/orders", key, {"label": lab}, {"X-Fail": "throw"}).status == 500
+    assert orders(db, lab) == 0
+    assert db.execute("SELECT key FROM idempotency.lookup(%s)", (key,)).fetchone()[0] is None
+    retry = post(server, "/orders", key, {"label": lab})
+    assert retry.status == 201
+    assert "idempotent-replayed" not in retry.headers
+    assert orders(db, lab) == 1
+    assert runs(db, key) == 2
+
+
+def test_5xx_answer_is_sent_but_not_stored(server, db):
+    key, lab = new_key(), label()
+    failed = post(server, "/orders", key, {"label": lab}, {"X-Fail": "500"})
+    assert failed.status == 500
+    assert json.loads(failed.text) == {"error": "boom"}
+    assert orders(db, lab) == 0
+    assert post(server, "/orders", key, {"label": lab}).status == 201
+    assert orders(db, lab) == 1
+
+
+def test_4xx_answer_is_stored_and_replayed_unless_configured_not_to_be(server, db):
+    key, lab = new_key(), label()
+    first = post(server, "/orders", key, {"label": lab}, {"X-Fail": "404"})
+    again = post(server, "/orders", key, {"label": lab})
+    assert first.status == 404 and again.status == 404
+    assert again.text == first.text
+    assert again.headers["idempotent-replayed"] == "true"
+    key2, lab2 = new_key(), label()
+    assert post(server, "/no4xx", key2, {"label": lab2}, {"X-Fail": "404"}).status == 404
+    retry = post(server, "/no4xx", key2, {"label": lab2})
+    assert retry.status == 201
+    assert "idempotent-replayed" not in retry.headers
+    assert orders(db, lab2) == 1
+
+
+def test_transient_40001_is_retried_inside_the_middleware(server, db):
+    key, lab = new_key(), label()
+    assert post(server, "/orders", key, {"label": lab}, {"X-Transient": "2"}).status == 201
+    assert runs(db, key) == 3
+    assert orders(db, lab) == 1
+    key2 = new_key()
+    exhausted = post(server, "/orders", key2, {"label": lab}, {"X-Transient": "9"})
+    assert_problem(exhausted, 409, "conflict")
+    assert exhausted.headers["retry-after"] == "1"
+    assert runs(db, key2) == 4
+    assert orders(db, lab) == 1
+
+
+def test_50_simultaneous_identical_posts_run_the_handler_once(server, db):
+    key, lab = new_key(), label()
+    with ThreadPoolExecutor(50) as ex:
+        futures = [ex.submit(post, server, "/orders", key, {"label": lab}, {"X-Delay": "100"}) for _ in range(50)]
+        all_ = [f.result() for f in futures]
+    assert runs(db, key) == 1
+    assert orders(db, lab) == 1
+    firsts = [r for r in all_ if "idempotent-replayed" not in r.headers]
+    assert len(firsts) == 1
+    for r in all_:
+        assert r.status == 201
+        assert r.text == firsts[0].text
+
+
+def _send_and_drop(server, db, key, body, extra):
+    data = json.dumps(body).encode()
+    s = socket.create_connection(("127.0.0.1", server.port))
+    s.sendall((f"POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               f"Idempotency-Key: {key}\r\n{extra}Content-Length: {len(data)}\r\n\r\n").encode() + data)
+    wait_for(lambda: runs(db, key) > 0)
+    s.close()
+
+
+def test_client_that_disconnects_mid_request_leaves_no_stuck_key(server, db):
+    key, lab = new_key(), label()
+    _send_and_drop(server, db, key, {"label": lab}, "X-Delay: 600\r\n")
+    retry = post(server, "/orders", key, {"label": lab})
+    assert retry.status == 201
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert runs(db, key) == 1
+    assert orders(db, lab) == 1
+    # disconnected, then the handler failed: the retry runs it
+    key2 = new_key()
+    _send_and_drop(server, db, key2, {"label": lab}, "X-Delay: 300\r\nX-Fail: throw\r\n")
+    retry2 = post(server, "/orders", key2, {"label": lab})
+    assert retry2.status == 201
+    assert "idempotent-replayed" not in retry2.headers
+    assert orders(db, lab) == 2
+
+
+def test_lease_retry_after_the_server_process_is_killed_resumes(server, db, env):
+    key, lab = new_key(), label()
+    crashing = Server(env, {"CRASH_AFTER_CHECKPOINT": "1"})
+    try:
+        with ThreadPoolExecutor(1) as ex:
+            lost = ex.submit(post, server, "/pay", key, {"label": lab}, None, "POST", crashing.port)
+            assert wait_for(lambda: db.execute("SELECT recovery_point FROM idempotency.lookup(%s)",
+                                               (key,)).fetchone()[0] == "charge_created")
+            crashing.kill()
+            with pytest.raises(Exception):
+                lost.result()
+    finally:
+        crashing.kill()
+    retry = post(server, "/pay", key, {"label": lab})
+    assert retry.status == 201
+    body = json.loads(retry.text)
+    assert body["resumedFrom"] == "charge_created"
+    assert count(db, "SELECT count(*) FROM provider_calls WHERE idem_key = %s", key) == 1
+    assert body["charge"] == db.execute("SELECT charge FROM payments WHERE idem_key = %s", (key,)).fetchone()[0]
+    assert orders(db, lab) == 1
+    replay = post(server, "/pay", key, {"label": lab})
+    assert replay.text == retry.text
+    assert replay.headers["idempotent-replayed"] == "true"
+
+
+def test_lease_handler_error_after_a_checkpoint_lets_the_retry_resume(server, db):
+    key, lab = new_key(), label()
+    assert post(server, "/pay", key, {"label": lab}, {"X-Fail": "throw"}).status == 500
+    retry = post(server, "/pay", key, {"label": lab})
+    assert retry.status == 201
+    assert json.loads(retry.text)["resumedFrom"] == "charge_created"
+    assert count(db, "SELECT count(*) FROM provider_calls WHERE idem_key = %s", key) == 1
+    assert orders(db, lab) == 1

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# test/cluster.sh: a throwaway PostgreSQL cluster for the client suites
+# (clients/node, clients/python) and bench/http.
+#
+#   test/cluster.sh start DIR   initdb in DIR/data, test/regress.conf
+#                               appended, a private socket directory DIR
+#                               and a random port, no TCP listener; creates
+#                               the database "idempotency_test" with the
+#                               extension; prints PGHOST=... PGPORT=...
+#                               PGDATABASE=... lines (shell syntax)
+#   test/cluster.sh stop DIR    stops it and removes DIR
+#
+# Uses $PG_CONFIG's server binaries (default: PostgreSQL 15's, else the
+# one on PATH).  Runs as the calling user: PostgreSQL refuses root, so
+# scripts/test calls it as the "postgres" OS user.  The server log is
+# DIR/server.log.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ -z "${PG_CONFIG:-}" ]; then
+	if [ -x /usr/lib/postgresql/15/bin/pg_config ]; then
+		PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+	else
+		PG_CONFIG=pg_config
+	fi
+fi
+bindir=$("$PG_CONFIG" --bindir)
+
+cmd=${1:-}
+dir=${2:-}
+if [ -z "$dir" ] || { [ "$cmd" != start ] && [ "$cmd" != stop ]; }; then
+	echo "usage: test/cluster.sh start|stop DIR" >&2
+	exit 2
+fi
+
+case $cmd in
+start)
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	if [ ${#dir} -gt 90 ]; then
+		echo "cluster.sh: $dir is too long for a Unix socket path" >&2
+		exit 1
+	fi
+	"$bindir/initdb" -D "$dir/data" -A trust -E UTF8 --no-locale -N >"$dir/initdb.log" 2>&1 ||
+		{ cat "$dir/initdb.log" >&2; exit 1; }
+	# a free port: try a few random ones, pg_ctl fails on a port in use
+	for attempt in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 30000))
+		{
+			cat "$root/test/regress.conf"
+			echo "listen_addresses = ''"
+			echo "unix_socket_directories = '$dir'"
+			echo "port = $port"
+			echo "fsync = off"
+			echo "max_connections = 200"
+		} >"$dir/data/postgresql.auto.conf"
+		if "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null 2>&1; then
+			break
+		fi
+		port=
+	done
+	if [ -z "$port" ]; then
+		echo "cluster.sh: the server did not start; end of $dir/server.log:" >&2
+		tail -n 20 "$dir/server.log" >&2
+		exit 1
+	fi
+	"$bindir/psql" -X -q -h "$dir" -p "$port" -d postgres -v ON_ERROR_STOP=1 \
+		-c "CREATE DATABASE idempotency_test" \
+		-c '\c idempotency_test' \
+		-c "CREATE EXTENSION idempotency" >&2
+	echo "PGHOST=$dir"
+	echo "PGPORT=$port"
+	echo "PGDATABASE=idempotency_test"
+	echo "PGUSER=$(id -un)"
+	;;
+stop)
+	if [ -f "$dir/data/postmaster.pid" ]; then
+		"$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$dir"
+	;;
+esac
