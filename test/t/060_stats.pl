@@ -68,10 +68,10 @@ is($node->safe_psql('postgres', $counts_sql), '1 4 1 1',
 my $victim = $node->background_psql('postgres');
 my $pid = $victim->query_safe('SELECT pg_backend_pid()');
 $victim->query_safe(q{SELECT outcome FROM idempotency.claim('st-1')});
+my $log_offset = -s $node->logfile;
 kill 'KILL', $pid;
 eval { $victim->quit; };
-$node->poll_query_until('postgres', 'SELECT 1', '1')
-  or die 'the server did not come back after the crash';
+$node->wait_for_log(qr/database system is ready to accept connections/, $log_offset);
 is($node->safe_psql('postgres', q{
 	SELECT count(*) FROM idempotency.stats WHERE database = current_database()}),
 	'0', 'the counters start from zero after a crash');
