@@ -7,6 +7,31 @@
 \echo Use "ALTER EXTENSION idempotency UPDATE TO '1.1'" to load this file. \quit
 
 -- ------------------------------------------------------------------------
+-- Lean keys (docs/releases.md): the key table stores a fingerprint as its
+-- 16-byte digest, not as the text given (64 hex digits for once()).  The
+-- conversion rewrites the table (see docs/releases.md for what it locks);
+-- a fingerprint given later is compared by its digest, so every stored
+-- fingerprint still matches the same requests.
+-- ------------------------------------------------------------------------
+CREATE FUNCTION idempotency.fingerprint_digest(fingerprint pg_catalog.text)
+RETURNS pg_catalog.bytea
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'idempotency_fingerprint_digest';
+
+COMMENT ON FUNCTION idempotency.fingerprint_digest(pg_catalog.text) IS
+    'The 16-byte digest that the key table stores for a fingerprint';
+
+ALTER TABLE idempotency.idempotency_keys
+    ALTER COLUMN fingerprint TYPE pg_catalog.bytea
+    USING idempotency.fingerprint_digest(fingerprint);
+
+ALTER TYPE idempotency.claim_result
+    ALTER ATTRIBUTE fingerprint TYPE pg_catalog.bytea;
+
+REVOKE ALL ON FUNCTION idempotency.fingerprint_digest(pg_catalog.text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION idempotency.fingerprint_digest(pg_catalog.text) TO PUBLIC;
+
+-- ------------------------------------------------------------------------
 -- Counters (docs/observability.md).  Kept in shared memory when the library
 -- is preloaded; cluster-wide, one row per database and role (and scope,
 -- with idempotency.stats_track_scopes).

@@ -1,5 +1,7 @@
 -- Benchmark schema and data, loaded by bench/run into its throwaway
--- database after bench/brandur.sql (psql -v nkeys=N).  Not a pgbench script.
+-- database after bench/brandur.sql (psql -v nkeys=N -v version=V: the
+-- extension's version, whose key table layout the database then has).  Not
+-- a pgbench script.
 --
 -- bench.posts is the application's table: a row keyed by a client-made
 -- UUID, the seeds' "INSERT ... ON CONFLICT DO NOTHING RETURNING" target.
@@ -9,7 +11,7 @@
 
 \set ON_ERROR_STOP on
 
-CREATE EXTENSION idempotency;
+CREATE EXTENSION idempotency VERSION :'version';
 
 CREATE SCHEMA bench;
 

@@ -55,13 +55,14 @@ SET DateStyle = 'SQL, DMY';
 SELECT idempotency.once('tz-1', 'SELECT $1 AS t', '2026-01-01 00:00:00+00'::timestamptz);
 RESET bytea_output;
 RESET DateStyle;
-SELECT fingerprint ~ '^[0-9a-f]{64}$' AS hex_sha256 FROM idempotency.lookup('tz-1');
+SELECT octet_length(fingerprint) AS digest_bytes FROM idempotency.lookup('tz-1');
 
 -- An explicit fingerprint overrides the derived one.
 SELECT idempotency.once_with('fp-1', '', NULL, 'request-42', 'SELECT $1::int AS n', 1);
 SELECT idempotency.once_with('fp-1', '', NULL, 'request-42', 'SELECT $1::int AS n', 2);
 SELECT try($$SELECT idempotency.once_with('fp-1', '', NULL, 'request-43', 'SELECT 1')$$);
-SELECT fingerprint FROM idempotency.lookup('fp-1');
+SELECT fingerprint = idempotency.fingerprint_digest('request-42') AS the_given_one
+  FROM idempotency.lookup('fp-1');
 
 -- UPDATE and DELETE ... RETURNING, a plain SELECT, a data-modifying CTE.
 SELECT idempotency.once('upd-1', 'UPDATE posts SET content = $1 WHERE user_id = $2 RETURNING content', 'edited', 42);

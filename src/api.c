@@ -321,9 +321,12 @@ row_clear_lease(KeyRow *row)
 	row->nulls[Anum_keys_lease_expires_at - 1] = true;
 }
 
-/* Fills row with a fresh in_progress row for req. */
+/*
+ * Fills row with a fresh in_progress row for req; fingerprint is the
+ * column's value for req's fingerprint (ks_fingerprint_value), 0 if none.
+ */
 static void
-row_init_claim(KeyRow *row, const ClaimRequest *req, TimestampTz now)
+row_init_claim(KeyRow *row, const ClaimRequest *req, Datum fingerprint, TimestampTz now)
 {
 	memset(row->nulls, true, sizeof(row->nulls));
 	row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(req->id.owner);
@@ -338,9 +341,9 @@ row_init_claim(KeyRow *row, const ClaimRequest *req, TimestampTz now)
 	row->nulls[Anum_keys_state - 1] = false;
 	row->nulls[Anum_keys_created_at - 1] = false;
 	row->nulls[Anum_keys_expires_at - 1] = false;
-	if (req->fingerprint)
+	if (fingerprint != (Datum) 0)
 	{
-		row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
+		row->values[Anum_keys_fingerprint - 1] = fingerprint;
 		row->nulls[Anum_keys_fingerprint - 1] = false;
 	}
 	if (req->lease_us > 0)
@@ -365,13 +368,16 @@ row_init_busy(KeyRow *row, const KeyId *id)
 
 /* ---------- checks shared by the paths ---------- */
 
-/* IK001 when both fingerprints are known and differ. */
+/*
+ * IK001 when both fingerprints are known and differ; fingerprint is the
+ * column's value for the one given (ks_fingerprint_value), 0 if none.
+ */
 static void
-api_check_fingerprint(const KeyId *id, const KeyRow *row, text *fingerprint)
+api_check_fingerprint(const KeyId *id, const KeyRow *row, Datum fingerprint)
 {
-	if (fingerprint == NULL || row->nulls[Anum_keys_fingerprint - 1])
+	if (fingerprint == (Datum) 0 || row->nulls[Anum_keys_fingerprint - 1])
 		return;
-	if (!KR_TEXT_EQ(row, Anum_keys_fingerprint, fingerprint))
+	if (!ks_fingerprint_equal(row, fingerprint))
 	{
 		idem_stats_count(IDEM_STAT_MISMATCHES, id);
 		if (idem_log_mismatches)
@@ -554,11 +560,13 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 	KeyStore   *ks = req->ks ? req->ks : &own_ks;
 	TimestampTz now = GetCurrentTimestamp();
 	ClaimOutcome outcome;
+	Datum		fpv;
 
 	idem_check_writable("claim()");
 	api_check_not_running_once(id, req->defer_insert ? "once()" : "claim()");
 	if (req->ks == NULL)
 		ks_open(ks);
+	fpv = req->fingerprint ? ks_fingerprint_value(ks, req->fingerprint) : (Datum) 0;
 
 	/*
 	 * A completed row never changes: replay it without taking the lock.
@@ -573,7 +581,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 		ks_fetch(ks, id, KS_ACTIVE, false, row) && !row_absent(row, now) &&
 		row_state_is(row, "completed"))
 	{
-		api_check_fingerprint(id, row, req->fingerprint);
+		api_check_fingerprint(id, row, fpv);
 		if (req->ks == NULL)
 			ks_close(ks);
 		return CLAIM_COMPLETED;
@@ -593,9 +601,9 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 		bool		committed = !row_absent(row, now);
 
 		if (ks_fetch(ks, id, KS_DIRTY, false, &dirty) && !row_absent(&dirty, now))
-			api_check_fingerprint(id, &dirty, req->fingerprint);
+			api_check_fingerprint(id, &dirty, fpv);
 		else if (committed)
-			api_check_fingerprint(id, row, req->fingerprint);
+			api_check_fingerprint(id, row, fpv);
 		if (!(committed && row_state_is(row, "in_progress") &&
 			  row_lease_live(row, now) && row_holder_alive(row)))
 			row_init_busy(row, id);
@@ -619,7 +627,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 				idem_stats_count(IDEM_STAT_EXPIRED_REPLACED, id);
 				(void) ks_delete(ks, row);
 			}
-			row_init_claim(row, req, now);
+			row_init_claim(row, req, fpv, now);
 			if (req->defer_insert)
 				row->found = false; /* the caller writes the completed row */
 			else
@@ -631,13 +639,13 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 		if (row_state_is(row, "completed"))
 		{
 			api_check_snapshot(id, row);
-			api_check_fingerprint(id, row, req->fingerprint);
+			api_check_fingerprint(id, row, fpv);
 			outcome = CLAIM_COMPLETED;
 			break;
 		}
 
 		/* in_progress */
-		api_check_fingerprint(id, row, req->fingerprint);
+		api_check_fingerprint(id, row, fpv);
 		if (row->own)
 		{
 			/*
@@ -654,9 +662,9 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 						 errdetail("A claim without a lease must be completed or released in the transaction that made it."),
 						 errhint("Pass lease => to the first claim, or complete() or release() the key first.")));
 			/* keep the first fingerprint given */
-			if (row->nulls[Anum_keys_fingerprint - 1] && req->fingerprint)
+			if (row->nulls[Anum_keys_fingerprint - 1] && fpv != (Datum) 0)
 			{
-				row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
+				row->values[Anum_keys_fingerprint - 1] = fpv;
 				row->nulls[Anum_keys_fingerprint - 1] = false;
 				(void) ks_update(ks, row);	/* our own row: nobody else deletes it */
 			}
@@ -676,9 +684,9 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 						   !row_has_lease(row) ? "the claim was never finished" :
 						   row_lease_live(row, now) ? "its holder's session ended" :
 						   "its lease ran out");
-		if (row->nulls[Anum_keys_fingerprint - 1] && req->fingerprint)
+		if (row->nulls[Anum_keys_fingerprint - 1] && fpv != (Datum) 0)
 		{
-			row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
+			row->values[Anum_keys_fingerprint - 1] = fpv;
 			row->nulls[Anum_keys_fingerprint - 1] = false;
 		}
 		if (req->lease_us > 0)
@@ -805,14 +813,16 @@ idem_insert_completed(const ClaimRequest *req, Datum response, KeyRow *row)
 	TimestampTz now = GetCurrentTimestamp();
 	Size		size = idem_check_response_size(response);
 
-	row_init_claim(row, req, now);
+	if (req->ks == NULL)
+		ks_open(ks);
+	row_init_claim(row, req,
+				   req->fingerprint ? ks_fingerprint_value(ks, req->fingerprint) : (Datum) 0,
+				   now);
 	row->values[Anum_keys_state - 1] = CStringGetTextDatum("completed");
 	row->values[Anum_keys_response - 1] = response;
 	row->nulls[Anum_keys_response - 1] = false;
 	row->values[Anum_keys_completed_at - 1] = TimestampTzGetDatum(now);
 	row->nulls[Anum_keys_completed_at - 1] = false;
-	if (req->ks == NULL)
-		ks_open(ks);
 	ks_insert(ks, row);
 	if (req->ks == NULL)
 		ks_close(ks);

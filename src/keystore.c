@@ -29,6 +29,8 @@
 #include "executor/tuptable.h"
 #include "nodes/execnodes.h"
 #include "nodes/primnodes.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -39,6 +41,8 @@
 
 #include "compat.h"
 #include "keystore.h"
+
+PG_FUNCTION_INFO_V1(idempotency_fingerprint_digest);
 
 static Oid	ks_cached_relid = InvalidOid;
 static bool ks_callback_registered = false;
@@ -123,6 +127,9 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
 			 RelationGetDescr(ks->heap)->natts, Natts_keys);
+	/* 1.0 stores the fingerprint as given (text), 1.1 its digest (bytea) */
+	ks->fingerprint_digest =
+		TupleDescAttr(RelationGetDescr(ks->heap), Anum_keys_fingerprint - 1)->atttypid == BYTEAOID;
 	/* rd_pkindex is filled in by RelationGetIndexList */
 	if (!ks->heap->rd_indexvalid)
 		list_free(RelationGetIndexList(ks->heap));
@@ -363,6 +370,68 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 		if (idx != ks->pkey)
 			index_close(idx, NoLock);
 	}
+}
+
+/*
+ * The 128-bit digest a 1.1 key table stores for a fingerprint: two 64-bit
+ * hashes of its bytes with different seeds, big-endian.  A fingerprint
+ * tells a key reused for another request; like once()'s own fingerprint it
+ * uses PostgreSQL's fast hash, not a cryptographic one.
+ */
+static bytea *
+ks_digest(const char *data, int len)
+{
+	bytea	   *out = palloc(VARHDRSZ + IDEM_FINGERPRINT_DIGEST_LEN);
+	uint8	   *p = (uint8 *) VARDATA(out);
+	uint64		h[2];
+
+	h[0] = hash_bytes_extended((const unsigned char *) data, len, UINT64CONST(0x4944454d46503031));
+	h[1] = hash_bytes_extended((const unsigned char *) data, len, UINT64CONST(0x4944454d46503032));
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 8; i++)
+			p[8 * k + i] = (uint8) (h[k] >> (56 - 8 * i));
+	SET_VARSIZE(out, VARHDRSZ + IDEM_FINGERPRINT_DIGEST_LEN);
+	return out;
+}
+
+/*
+ * ks_fingerprint_value returns what the key table's fingerprint column
+ * holds for a fingerprint given as text: the text itself in a 1.0 table,
+ * its digest in a 1.1 one.
+ */
+Datum
+ks_fingerprint_value(const KeyStore *ks, text *fingerprint)
+{
+	if (!ks->fingerprint_digest)
+		return PointerGetDatum(fingerprint);
+	return PointerGetDatum(ks_digest(VARDATA_ANY(fingerprint),
+									 VARSIZE_ANY_EXHDR(fingerprint)));
+}
+
+/* ks_fingerprint_equal: row's fingerprint is not NULL and equals value. */
+bool
+ks_fingerprint_equal(const KeyRow *row, Datum value)
+{
+	struct varlena *stored;
+	struct varlena *given = (struct varlena *) DatumGetPointer(value);
+
+	if (row->nulls[Anum_keys_fingerprint - 1])
+		return false;
+	stored = (struct varlena *) DatumGetPointer(row->values[Anum_keys_fingerprint - 1]);
+	return VARSIZE_ANY_EXHDR(stored) == VARSIZE_ANY_EXHDR(given) &&
+		memcmp(VARDATA_ANY(stored), VARDATA_ANY(given), VARSIZE_ANY_EXHDR(given)) == 0;
+}
+
+/*
+ * idempotency.fingerprint_digest(text) -> bytea: the digest a 1.1 key
+ * table stores for a fingerprint (the upgrade from 1.0 converts with it).
+ */
+Datum
+idempotency_fingerprint_digest(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_BYTEA_P(ks_digest(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
 }
 
 /* ks_insert writes row->values as a new row; row->tid is set. */

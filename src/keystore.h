@@ -71,7 +71,12 @@ typedef struct KeyStore
 	Relation	heap;
 	Relation	pkey;
 	LOCKMODE	lockmode;
+	bool		fingerprint_digest; /* fingerprint column is a bytea digest
+									 * (1.1), not the text given (1.0) */
 } KeyStore;
+
+/* Bytes of the digest a 1.1 key table stores for a fingerprint */
+#define IDEM_FINGERPRINT_DIGEST_LEN 16
 
 #define ks_open(ks) ks_open_mode((ks), RowExclusiveLock)
 extern void ks_open_mode(KeyStore *ks, LOCKMODE lockmode);
@@ -84,6 +89,8 @@ extern bool ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 extern bool ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid,
 						KeyRow *row);
 extern void ks_insert(KeyStore *ks, KeyRow *row);
+extern Datum ks_fingerprint_value(const KeyStore *ks, text *fingerprint);
+extern bool ks_fingerprint_equal(const KeyRow *row, Datum value);
 extern TM_Result ks_update(KeyStore *ks, KeyRow *row);
 extern TM_Result ks_delete(KeyStore *ks, KeyRow *row);
 
