@@ -63,6 +63,31 @@ static const char *const outcome_names[] = {
 /* ---------- arguments ---------- */
 
 /*
+ * idem_check_key raises the errors of a key that is not one: 22004 for NULL
+ * (key == NULL), 22023 for a length outside 1..255 bytes.  elemno > 0 names
+ * the key's position in an array of keys, for the error's detail.
+ */
+void
+idem_check_key(const text *key, int elemno)
+{
+	int			len;
+
+	if (key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("idempotency key must not be null"),
+				 elemno > 0 ? errdetail("Element %d of keys is null.", elemno) : 0));
+	len = VARSIZE_ANY_EXHDR(key);
+	if (len < 1 || len > IDEM_MAX_KEY_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("idempotency key must be 1 to %d bytes long", IDEM_MAX_KEY_LEN),
+				 elemno > 0 ?
+				 errdetail("Element %d of keys is %d bytes long.", elemno, len) :
+				 errdetail("The key given is %d bytes long.", len)));
+}
+
+/*
  * idem_key_from_arg returns argument argno as a key: text, or a uuid in its
  * canonical text form.  NULL and lengths outside 1..255 bytes are errors.
  */
@@ -70,23 +95,15 @@ text *
 idem_key_from_arg(FunctionCallInfo fcinfo, int argno, bool is_uuid)
 {
 	text	   *key;
-	int			len;
 
 	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("idempotency key must not be null")));
+		idem_check_key(NULL, 0);
 	if (is_uuid)
 		key = cstring_to_text(DatumGetCString(DirectFunctionCall1(uuid_out,
 																  PG_GETARG_DATUM(argno))));
 	else
 		key = PG_GETARG_TEXT_PP(argno);
-	len = VARSIZE_ANY_EXHDR(key);
-	if (len < 1 || len > IDEM_MAX_KEY_LEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("idempotency key must be 1 to %d bytes long", IDEM_MAX_KEY_LEN),
-				 errdetail("The key given is %d bytes long.", len)));
+	idem_check_key(key, 0);
 	return key;
 }
 
@@ -112,23 +129,35 @@ idem_scope_from_arg(FunctionCallInfo fcinfo, int argno)
 	return scope;
 }
 
+/*
+ * idem_check_text_length raises 22023 when t is longer than max_len bytes;
+ * elemno > 0 names its position in an array, for the error's detail.
+ */
+void
+idem_check_text_length(const text *t, const char *argname, int max_len, int elemno)
+{
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	if (len > max_len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at most %d bytes long", argname, max_len),
+				 elemno > 0 ?
+				 errdetail("Element %d is %d bytes long.", elemno, len) :
+				 errdetail("The value given is %d bytes long.", len)));
+}
+
 /* Returns the text argument argno, or NULL; longer than max_len is an error. */
 static text *
 api_optional_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
 					  int max_len)
 {
 	text	   *t;
-	int			len;
 
 	if (PG_ARGISNULL(argno))
 		return NULL;
 	t = PG_GETARG_TEXT_PP(argno);
-	len = VARSIZE_ANY_EXHDR(t);
-	if (len > max_len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be at most %d bytes long", argname, max_len),
-				 errdetail("The value given is %d bytes long.", len)));
+	idem_check_text_length(t, argname, max_len, 0);
 	return t;
 }
 
@@ -758,10 +787,12 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
  * leaves the completed row in *row.
  */
 void
-idem_complete_internal(const KeyId *id, Datum response, bool response_null,
-					   Datum code, bool code_null, pg_uuid_t *token, KeyRow *row)
+idem_complete_internal(KeyStore *shared_ks, const KeyId *id, Datum response,
+					   bool response_null, Datum code, bool code_null,
+					   pg_uuid_t *token, KeyRow *row)
 {
-	KeyStore	ks;
+	KeyStore	own_ks;
+	KeyStore   *ks = shared_ks ? shared_ks : &own_ks;
 	TimestampTz now;
 	Size		size = 0;
 
@@ -769,8 +800,9 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 	if (!response_null)
 		size = idem_check_response_size(response);
 
-	ks_open(&ks);
-	now = api_fetch_held(&ks, id, row, "complete()");
+	if (shared_ks == NULL)
+		ks_open(ks);
+	now = api_fetch_held(ks, id, row, "complete()");
 	api_check_holder(id, row, token, "complete()");
 
 	/* A lease claim's result lives its time to live from now on. */
@@ -785,11 +817,37 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 	row->nulls[Anum_keys_completed_at - 1] = false;
 	row->nulls[Anum_keys_lease_holder_pid - 1] = true;
 	row->nulls[Anum_keys_lease_expires_at - 1] = true;
-	if (ks_update(&ks, row) == TM_Deleted)
+	if (ks_update(ks, row) == TM_Deleted)
 		api_raise_vanished(id);
 	idem_xact_finish_claim(id);
-	ks_close(&ks);
+	if (shared_ks == NULL)
+		ks_close(ks);
 	idem_stats_add(IDEM_STAT_RESPONSE_BYTES, id, size);
+}
+
+/*
+ * idem_release_internal gives up the caller's claim on id: its row is
+ * deleted, and the next claim starts afresh.  ks is the caller's open key
+ * store.
+ */
+void
+idem_release_internal(KeyStore *ks, const KeyId *id, pg_uuid_t *token)
+{
+	KeyRow		row;
+
+	idem_check_writable("release()");
+	(void) api_fetch_held(ks, id, &row, "release()");
+	api_check_holder(id, &row, token, "release()");
+	if (ks_delete(ks, &row) != TM_Ok)
+		api_raise_vanished(id);
+	idem_xact_finish_claim(id);
+}
+
+/* idem_claim_outcome_name names an outcome as the SQL API reports it. */
+const char *
+idem_claim_outcome_name(ClaimOutcome outcome)
+{
+	return outcome_names[outcome];
 }
 
 /*
@@ -946,7 +1004,7 @@ api_complete(FunctionCallInfo fcinfo, bool is_uuid)
 	id.owner = GetUserId();
 	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
 	id.scope = idem_scope_from_arg(fcinfo, 3);
-	idem_complete_internal(&id,
+	idem_complete_internal(NULL, &id,
 						   PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
 						   PG_ARGISNULL(1),
 						   PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
@@ -976,7 +1034,6 @@ static Datum
 api_release(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	KeyId		id;
-	KeyRow		row;
 	KeyStore	ks;
 
 	id.owner = GetUserId();
@@ -985,11 +1042,7 @@ api_release(FunctionCallInfo fcinfo, bool is_uuid)
 	idem_check_writable("release()");
 
 	ks_open(&ks);
-	(void) api_fetch_held(&ks, &id, &row, "release()");
-	api_check_holder(&id, &row, api_token_arg(fcinfo, 2), "release()");
-	if (ks_delete(&ks, &row) != TM_Ok)
-		api_raise_vanished(&id);
-	idem_xact_finish_claim(&id);
+	idem_release_internal(&ks, &id, api_token_arg(fcinfo, 2));
 	ks_close(&ks);
 	idem_stats_count(IDEM_STAT_RELEASES, &id);
 	PG_RETURN_VOID();

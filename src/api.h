@@ -47,6 +47,9 @@ typedef struct IdemRunningOnce
 extern void idem_running_once_push(IdemRunningOnce *entry, const KeyId *id);
 extern void idem_running_once_pop(IdemRunningOnce *entry);
 
+extern void idem_check_key(const text *key, int elemno);
+extern void idem_check_text_length(const text *t, const char *argname,
+								   int max_len, int elemno);
 extern text *idem_key_from_arg(FunctionCallInfo fcinfo, int argno, bool is_uuid);
 extern text *idem_scope_from_arg(FunctionCallInfo fcinfo, int argno);
 extern int64 idem_interval_arg_usecs(FunctionCallInfo fcinfo, int argno,
@@ -58,8 +61,10 @@ extern Size idem_check_response_size(Datum response);
 extern ClaimOutcome idem_claim_internal(const ClaimRequest *req, KeyRow *row);
 extern void idem_insert_completed(const ClaimRequest *req, Datum response,
 								  KeyRow *row);
-extern void idem_complete_internal(const KeyId *id, Datum response, bool response_null,
-								   Datum code, bool code_null, pg_uuid_t *token,
-								   KeyRow *row);
+extern void idem_complete_internal(KeyStore *ks, const KeyId *id, Datum response,
+								   bool response_null, Datum code, bool code_null,
+								   pg_uuid_t *token, KeyRow *row);
+extern void idem_release_internal(KeyStore *ks, const KeyId *id, pg_uuid_t *token);
+extern const char *idem_claim_outcome_name(ClaimOutcome outcome);
 
 #endif							/* IDEMPOTENCY_API_H */

@@ -915,7 +915,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 		once_plan_prepare(plan, sql);
 	response = once_run(plan, &params, &req.id, callcxt);
 	if (row.found)				/* a row to finish: recovered, or claimed earlier */
-		idem_complete_internal(&req.id, response, false, (Datum) 0, true, NULL, &row);
+		idem_complete_internal(NULL, &req.id, response, false, (Datum) 0, true, NULL, &row);
 	else
 		idem_insert_completed(&req, response, &row);
 	ks_close(&ks);

@@ -112,6 +112,17 @@ idem_xact_finish_claim(const KeyId *id)
 		c->finished_in = GetCurrentSubTransactionId();
 }
 
+/*
+ * idem_xact_claim_count returns how many keys this transaction has claimed
+ * without a lease: each of them holds its key's lock until the transaction
+ * ends, finished or not.
+ */
+int
+idem_xact_claim_count(void)
+{
+	return list_length(xact_claims);
+}
+
 /* Raises IK005 if a remembered claim is still open. */
 static void
 xact_check_claims(bool prepare)

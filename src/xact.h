@@ -13,6 +13,7 @@ extern void idem_xact_init(void);
 extern void idem_xact_remember_claim(const KeyId *id, ItemPointer tid);
 extern bool idem_xact_claim_row(const KeyId *id, ItemPointer tid);
 extern void idem_xact_finish_claim(const KeyId *id);
+extern int	idem_xact_claim_count(void);
 extern bool idem_same_key(const KeyId *a, const KeyId *b);
 
 #endif							/* IDEMPOTENCY_XACT_H */
