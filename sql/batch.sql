@@ -74,15 +74,19 @@ COMMIT;
 SELECT key, state, response, response_code FROM idempotency.idempotency_keys
  WHERE key LIKE 'r_' ORDER BY key;
 
--- Scope and ttl per call; an expired key is claimed again.
+-- Scope and ttl per call: keys of another scope are other keys.
 BEGIN;
-SELECT key, outcome FROM idempotency.claim_batch(ARRAY['e1', 'e2'], scope => 'queue-a',
-                                                 ttl => '1 second');
+SELECT key, outcome FROM idempotency.claim_batch(ARRAY['m1', 'e1'], scope => 'queue-a',
+                                                 ttl => '1 hour');
 SELECT key, scope, expires_at - created_at AS ttl FROM idempotency.idempotency_keys
- WHERE key LIKE 'e_' ORDER BY key;
-SELECT idempotency.complete_batch(ARRAY['e1', 'e2'], scope => 'queue-a');
+ WHERE scope = 'queue-a' ORDER BY key;
+SELECT idempotency.complete_batch(ARRAY['m1', 'e1'], scope => 'queue-a');
 COMMIT;
-SELECT key, outcome FROM idempotency.claim_batch(ARRAY['e1', 'e2']);
+-- a key that expired is claimed again
+BEGIN;
+SELECT key, outcome FROM idempotency.claim_batch(ARRAY['e1'], ttl => '1 second');
+SELECT idempotency.complete_batch(ARRAY['e1']);
+COMMIT;
 SELECT pg_sleep(1.2);
 
 -- Every outcome in one batch: e1 expired (claimed again), m1 completed,
@@ -93,12 +97,6 @@ SELECT outcome FROM idempotency.claim('p1');
 SELECT state FROM idempotency.complete('p1', '"p"');
 PREPARE TRANSACTION 'batch_2pc';
 SELECT outcome FROM idempotency.claim('l1', lease => '10 minutes');
-BEGIN;
-SELECT ordinality, key, outcome, response, response_code
-  FROM idempotency.claim_batch(ARRAY['e1', 'm1', 'x1', 'p1', 'l1', 'm1'],
-                               scope => 'queue-a', wait => '0')
- WHERE key IN ('p1', 'l1');
-ROLLBACK;
 BEGIN;
 SELECT ordinality, key, outcome, response, response_code
   FROM idempotency.claim_batch(ARRAY['e1', 'm1', 'x1', 'p1', 'l1', 'm1'], wait => '0');
@@ -230,3 +228,5 @@ SELECT try($$SELECT idempotency.claim_batch(ARRAY['m1'])$$);
 
 DROP TABLE batch_effects;
 DROP FUNCTION batch_locks();
+-- leave the key table as the other suites expect it
+DELETE FROM idempotency.idempotency_keys;

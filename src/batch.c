@@ -531,7 +531,7 @@ idempotency_complete_batch_object(PG_FUNCTION_ARGS)
 		{
 			Assert(i < n);
 			keys[i] = cstring_to_text_with_len(v.val.string.val, v.val.string.len);
-			idem_check_key(keys[i], i + 1);
+			idem_check_key(keys[i], 0);
 		}
 		else if (tok == WJB_VALUE)
 		{

@@ -22,7 +22,7 @@ SELECT plan(26);
 CREATE TEMP TABLE audit_api (name name PRIMARY KEY);
 INSERT INTO audit_api VALUES
     ('claim'), ('complete'), ('release'), ('checkpoint'), ('lookup'),
-    ('once'), ('once_with');
+    ('once'), ('once_with'), ('claim_batch'), ('complete_batch'), ('release_batch');
 
 -- Every member object of the extension.
 CREATE TEMP VIEW audit_members AS
