@@ -64,6 +64,30 @@ SELECT idempotency.complete_batch(ARRAY['r1']);
 COMMIT;
 SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'r_';
 
+-- Many claims and subtransactions in one transaction: a claim in a
+-- rolled-back subtransaction is forgotten, a completion in one is undone.
+BEGIN;
+SELECT count(*) FROM idempotency.claim_batch((SELECT array_agg('s-' || i) FROM generate_series(1, 20) i));
+SAVEPOINT a;
+SELECT count(*) FROM idempotency.claim_batch((SELECT array_agg('s-' || i) FROM generate_series(21, 30) i));
+ROLLBACK TO a;
+SAVEPOINT b;
+SELECT idempotency.complete_batch((SELECT array_agg('s-' || i) FROM generate_series(1, 10) i));
+ROLLBACK TO b;
+SELECT idempotency.complete_batch((SELECT array_agg('s-' || i) FROM generate_series(2, 20) i));
+COMMIT;
+BEGIN;
+SELECT count(*) FROM idempotency.claim_batch((SELECT array_agg('s-' || i) FROM generate_series(1, 20) i));
+SAVEPOINT a;
+SELECT count(*) FROM idempotency.claim_batch((SELECT array_agg('s-' || i) FROM generate_series(21, 30) i));
+ROLLBACK TO a;
+SAVEPOINT b;
+SELECT idempotency.complete_batch((SELECT array_agg('s-' || i) FROM generate_series(1, 10) i));
+RELEASE b;
+SELECT idempotency.complete_batch((SELECT array_agg('s-' || i) FROM generate_series(11, 20) i));
+COMMIT;
+SELECT state, count(*) FROM idempotency.idempotency_keys WHERE key LIKE 's-%' GROUP BY state;
+
 -- release_batch gives keys up: the next claim gets them afresh.  NULL
 -- responses and codes store NULL.
 BEGIN;

@@ -13,28 +13,46 @@
  *	  its parent.  At pre-commit only the claims still unfinished are read
  *	  back, and one still in_progress without a lease fails the commit with
  *	  IK005.  Nothing here is session state, so transaction pooling is safe.
+ *	  A transaction that claims many keys (claim_batch) also finds its claims
+ *	  through a hash table on the key's hash, built once the list grows past
+ *	  a few entries, so that each complete() does not scan every claim.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 #include "idempotency.h"
 #include "keystore.h"
+#include "locks.h"
 #include "stats.h"
 #include "xact.h"
 
 typedef struct XactClaim
 {
 	KeyId		id;				/* copies in TopTransactionContext */
+	uint64		hash;			/* idem_key_hash(&id) */
+	bool		gone;			/* forgotten: its subtransaction rolled back */
 	ItemPointerData tid;		/* the in_progress row the claim wrote */
 	SubTransactionId claimed_in;	/* subtransaction of the claim */
 	SubTransactionId finished_in;	/* of complete()/release(), or Invalid */
 } XactClaim;
 
+/* The claims of one key hash, oldest first */
+typedef struct XactClaimBucket
+{
+	uint64		hash;
+	List	   *claims;
+} XactClaimBucket;
+
+/* With this many claims or more, they are also found through xact_index. */
+#define XACT_INDEX_MIN 16
+
 static List *xact_claims = NIL;
+static HTAB *xact_index = NULL;	/* in TopTransactionContext, or NULL */
 
 /* idem_same_key tells whether a and b name the same key. */
 bool
@@ -53,6 +71,23 @@ xact_find_open(const KeyId *id)
 {
 	int			i;
 
+	if (xact_index != NULL)
+	{
+		uint64		hash = idem_key_hash(id);
+		XactClaimBucket *b = hash_search(xact_index, &hash, HASH_FIND, NULL);
+
+		if (b == NULL)
+			return NULL;
+		for (i = list_length(b->claims) - 1; i >= 0; i--)
+		{
+			XactClaim  *c = (XactClaim *) list_nth(b->claims, i);
+
+			if (!c->gone && c->finished_in == InvalidSubTransactionId &&
+				idem_same_key(&c->id, id))
+				return c;
+		}
+		return NULL;
+	}
 	for (i = list_length(xact_claims) - 1; i >= 0; i--)
 	{
 		XactClaim  *c = (XactClaim *) list_nth(xact_claims, i);
@@ -61,6 +96,34 @@ xact_find_open(const KeyId *id)
 			return c;
 	}
 	return NULL;
+}
+
+/* Adds c to xact_index; in TopTransactionContext. */
+static void
+xact_index_add(XactClaim *c)
+{
+	bool		found;
+	XactClaimBucket *b = hash_search(xact_index, &c->hash, HASH_ENTER, &found);
+
+	if (!found)
+		b->claims = NIL;
+	b->claims = lappend(b->claims, c);
+}
+
+/* Builds xact_index from xact_claims; in TopTransactionContext. */
+static void
+xact_index_build(void)
+{
+	HASHCTL		ctl;
+	ListCell   *lc;
+
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(XactClaimBucket);
+	ctl.hcxt = TopTransactionContext;
+	xact_index = hash_create("idempotency claims of the transaction", 256, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	foreach(lc, xact_claims)
+		xact_index_add((XactClaim *) lfirst(lc));
 }
 
 /* Remembers a claim without a lease, whose row is at tid. */
@@ -80,10 +143,16 @@ idem_xact_remember_claim(const KeyId *id, ItemPointer tid)
 	c->id.owner = id->owner;
 	c->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
 	c->id.key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
+	c->hash = idem_key_hash(&c->id);
+	c->gone = false;
 	c->tid = *tid;
 	c->claimed_in = GetCurrentSubTransactionId();
 	c->finished_in = InvalidSubTransactionId;
 	xact_claims = lappend(xact_claims, c);
+	if (xact_index != NULL)
+		xact_index_add(c);
+	else if (list_length(xact_claims) >= XACT_INDEX_MIN)
+		xact_index_build();
 	MemoryContextSwitchTo(old);
 }
 
@@ -184,7 +253,9 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			xact_claims = NIL;	/* its memory goes with TopTransactionContext */
+			/* their memory goes with TopTransactionContext */
+			xact_claims = NIL;
+			xact_index = NULL;
 			break;
 		default:
 			break;
@@ -207,7 +278,10 @@ xact_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 				XactClaim  *c = (XactClaim *) lfirst(lc);
 
 				if (c->claimed_in == mySubid)
+				{
+					c->gone = true; /* for xact_index */
 					xact_claims = foreach_delete_current(xact_claims, lc);
+				}
 				else if (c->finished_in == mySubid)
 					c->finished_in = InvalidSubTransactionId;
 			}
