@@ -28,8 +28,12 @@ CREATE TABLE batch_effects (message_id text PRIMARY KEY, body text);
 BEGIN;
 SELECT * FROM idempotency.claim_batch(ARRAY['m3', 'm1', 'm2', 'm1']);
 SELECT batch_locks();
-SELECT key, state FROM idempotency.idempotency_keys
- WHERE key LIKE 'm_' ORDER BY key;
+-- the claims are this transaction's; their rows are written by
+-- complete_batch, completed at once
+SELECT key, outcome FROM idempotency.claim_batch(ARRAY['m1', 'm2', 'm3']);
+SELECT outcome, state, created_at IS NOT NULL AS has_created_at
+  FROM idempotency.claim('m2');
+SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'm_';
 INSERT INTO batch_effects VALUES ('m1', 'one'), ('m2', 'two'), ('m3', 'three');
 SELECT idempotency.complete_batch(ARRAY['m3', 'm1', 'm2'],
                                   ARRAY['{"n": 3}', '{"n": 1}', '{"n": 2}']::jsonb[],
@@ -63,6 +67,25 @@ SELECT outcome FROM idempotency.claim_batch(ARRAY['r1', 'r2', 'r3']);
 SELECT idempotency.complete_batch(ARRAY['r1']);
 COMMIT;
 SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'r_';
+
+-- The one-key functions on keys that claim_batch claimed in the
+-- transaction: complete(), release() and once() finish them, a second
+-- claim() is the same claim, a lease or a checkpoint() is refused.
+CREATE TABLE batch_once_rows (k text);
+BEGIN;
+SELECT key, outcome FROM idempotency.claim_batch(ARRAY['o1', 'o2', 'o3', 'o4']);
+SELECT key, state, response, response_code FROM idempotency.complete('o1', '"one"', 201);
+SELECT idempotency.release('o2');
+SELECT idempotency.once('o3', 'INSERT INTO batch_once_rows VALUES ($1) RETURNING k', 'o3'::text);
+SELECT try($$SELECT * FROM idempotency.claim('o4', lease => '1 minute')$$);
+SELECT try($$SELECT idempotency.checkpoint('o4', 'step 1')$$);
+SELECT try($$SELECT idempotency.complete('o1', '"again"')$$);
+SELECT idempotency.complete_batch(ARRAY['o4']);
+COMMIT;
+SELECT key, state, response, response_code FROM idempotency.idempotency_keys
+ WHERE key LIKE 'o_' ORDER BY key;
+SELECT * FROM batch_once_rows;
+DROP TABLE batch_once_rows;
 
 -- Many claims and subtransactions in one transaction: a claim in a
 -- rolled-back subtransaction is forgotten, a completion in one is undone.
@@ -102,10 +125,10 @@ SELECT key, state, response, response_code FROM idempotency.idempotency_keys
 BEGIN;
 SELECT key, outcome FROM idempotency.claim_batch(ARRAY['m1', 'e1'], scope => 'queue-a',
                                                  ttl => '1 hour');
-SELECT key, scope, expires_at - created_at AS ttl FROM idempotency.idempotency_keys
- WHERE scope = 'queue-a' ORDER BY key;
 SELECT idempotency.complete_batch(ARRAY['m1', 'e1'], scope => 'queue-a');
 COMMIT;
+SELECT key, scope, expires_at - created_at AS ttl FROM idempotency.idempotency_keys
+ WHERE scope = 'queue-a' ORDER BY key;
 -- a key that expired is claimed again
 BEGIN;
 SELECT key, outcome FROM idempotency.claim_batch(ARRAY['e1'], ttl => '1 second');
@@ -153,6 +176,9 @@ SELECT try($$SELECT * FROM idempotency.claim_batch(ARRAY['f4', 'f4'],
 BEGIN;
 SELECT key, outcome FROM idempotency.claim_batch(ARRAY['f4', 'f4'],
                                                  fingerprints => ARRAY[NULL, 'b']);
+SELECT try($$SELECT * FROM idempotency.claim('f4', fingerprint => 'c')$$);
+SELECT outcome FROM idempotency.claim('f4', fingerprint => 'b');
+SELECT idempotency.complete_batch(ARRAY['f4']);
 SELECT fingerprint FROM idempotency.idempotency_keys WHERE key = 'f4';
 ROLLBACK;
 
@@ -232,7 +258,9 @@ ROLLBACK TO s;
 SET LOCAL idempotency.max_response_size = '1kB';
 SELECT idempotency.complete_batch(jsonb_build_object('c1', 1, 'c2', repeat('x', 2000)));
 ROLLBACK TO s;
-SELECT key, state FROM idempotency.idempotency_keys WHERE key LIKE 'c_' ORDER BY key;
+-- c1 and c2 are still claimed by this transaction, not completed
+SELECT key, outcome FROM idempotency.claim_batch(ARRAY['c1', 'c2']);
+SELECT count(*) FROM idempotency.idempotency_keys WHERE key LIKE 'c_';
 -- the object form: each value is that key's response, JSON null included
 SELECT idempotency.complete_batch('{"c2": null, "c1": [1]}'::jsonb, 204);
 SELECT key, state, response, response_code FROM idempotency.idempotency_keys

@@ -12,7 +12,10 @@
  *	  refuses a commit that leaves it in between (once() skips the
  *	  in_progress row and writes the completed one directly, under the same
  *	  lock).  A lease claim commits its in_progress row, identified by a
- *	  token, for later transactions.
+ *	  token, for later transactions.  claim_batch's claims of new keys write
+ *	  no in_progress row either: they are pending claims, which xact.c
+ *	  remembers with the row-to-be, and complete() writes their completed
+ *	  row at once (one write per key instead of an insert and an update).
  *
  *	  Times (leases, expiry) are wall-clock (GetCurrentTimestamp), not the
  *	  transaction's start, so a long transaction does not stretch a lease.
@@ -392,6 +395,37 @@ row_init_busy(KeyRow *row, const KeyId *id)
 	row->nulls[Anum_keys_state - 1] = false;
 }
 
+/*
+ * Fills row with the in_progress row that a pending claim of this
+ * transaction stands for: own, and with no position (no row is written).
+ */
+static void
+row_init_pending(KeyRow *row, const KeyId *id, const IdemPending *pend)
+{
+	memset(row->nulls, true, sizeof(row->nulls));
+	row->found = true;
+	row->own = true;
+	row->in_snapshot = true;
+	ItemPointerSetInvalid(&row->tid);
+	row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(id->owner);
+	row->values[Anum_keys_scope - 1] = PointerGetDatum(id->scope);
+	row->values[Anum_keys_key - 1] = PointerGetDatum(id->key);
+	row->values[Anum_keys_state - 1] = CStringGetTextDatum("in_progress");
+	row->values[Anum_keys_created_at - 1] = TimestampTzGetDatum(pend->created_at);
+	row->values[Anum_keys_expires_at - 1] = TimestampTzGetDatum(pend->expires_at);
+	row->nulls[Anum_keys_owner - 1] = false;
+	row->nulls[Anum_keys_scope - 1] = false;
+	row->nulls[Anum_keys_key - 1] = false;
+	row->nulls[Anum_keys_state - 1] = false;
+	row->nulls[Anum_keys_created_at - 1] = false;
+	row->nulls[Anum_keys_expires_at - 1] = false;
+	if (pend->fingerprint)
+	{
+		row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(pend->fingerprint);
+		row->nulls[Anum_keys_fingerprint - 1] = false;
+	}
+}
+
 /* ---------- checks shared by the paths ---------- */
 
 /* IK001 when both fingerprints are known and differ. */
@@ -536,12 +570,18 @@ api_fetch_held(KeyStore *ks, const KeyId *id, KeyRow *row, const char *funcname)
 	ItemPointerData tid;
 	TimestampTz now;
 	bool		found;
+	IdemPending *pend;
 
 	api_check_not_running_once(id, funcname);
 	(void) idem_lock_key(id, IDEM_WAIT_LOCK_TIMEOUT);
 	now = GetCurrentTimestamp();
 	/* This transaction's own claim: read its row where the claim wrote it. */
-	if (idem_xact_claim_row(id, &tid))
+	if ((pend = idem_xact_pending(id)) != NULL)
+	{
+		row_init_pending(row, id, pend);
+		found = true;
+	}
+	else if (idem_xact_claim_row(id, &tid))
 		found = ks_fetch_tid(ks, id, &tid, row);
 	else
 		found = ks_fetch(ks, id, KS_LATEST, false, row);
@@ -569,6 +609,22 @@ api_raise_vanished(const KeyId *id)
 }
 
 /* ---------- claim ---------- */
+
+/*
+ * 55000 for a lease claim of a key this transaction claimed without one: it
+ * must finish in this transaction, which the caller asking for a lease does
+ * not expect.
+ */
+static void
+api_refuse_lease_on_own_claim(const KeyId *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("idempotency key \"%s\" is already claimed without a lease by this transaction",
+					key_cstring(id)),
+			 errdetail("A claim without a lease must be completed or released in the transaction that made it."),
+			 errhint("Pass lease => to the first claim, or complete() or release() the key first.")));
+}
 
 /*
  * api_claim_decide claims req->id as described in docs/reference.md and
@@ -642,6 +698,27 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 
 		if (!found || row_absent(row, now))
 		{
+			IdemPending *pend = idem_xact_pending(id);
+
+			if (pend != NULL)
+			{
+				/* claimed earlier in this transaction, pending: as above */
+				row_init_pending(row, id, pend);
+				api_check_fingerprint(id, row, req->fingerprint);
+				if (req->lease_us > 0)
+					api_refuse_lease_on_own_claim(id);
+				if (pend->fingerprint == NULL && req->fingerprint)
+				{
+					pend->fingerprint = (text *)
+						MemoryContextAlloc(TopTransactionContext, VARSIZE_ANY(req->fingerprint));
+					memcpy(pend->fingerprint, req->fingerprint, VARSIZE_ANY(req->fingerprint));
+					row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
+					row->nulls[Anum_keys_fingerprint - 1] = false;
+				}
+				outcome = CLAIM_CLAIMED;
+				break;
+			}
+
 			/* an expired row makes way for the new one (purge may beat us) */
 			if (found)
 			{
@@ -651,6 +728,16 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 			row_init_claim(row, req, now);
 			if (req->defer_insert)
 				row->found = false; /* the caller writes the completed row */
+			else if (req->defer_row && req->lease_us <= 0)
+			{
+				IdemPending p;
+
+				p.fingerprint = req->fingerprint;
+				p.created_at = now;
+				p.expires_at = now + req->ttl_us;
+				idem_xact_remember_pending(id, &p);
+				row->found = false; /* complete() writes the row */
+			}
 			else
 				ks_insert(ks, row);
 			outcome = CLAIM_CLAIMED;
@@ -676,12 +763,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 			 * expect.
 			 */
 			if (req->lease_us > 0 && !row_has_lease(row))
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("idempotency key \"%s\" is already claimed without a lease by this transaction",
-								key_cstring(id)),
-						 errdetail("A claim without a lease must be completed or released in the transaction that made it."),
-						 errhint("Pass lease => to the first claim, or complete() or release() the key first.")));
+				api_refuse_lease_on_own_claim(id);
 			/* keep the first fingerprint given */
 			if (row->nulls[Anum_keys_fingerprint - 1] && req->fingerprint)
 			{
@@ -730,7 +812,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 		if (outcome == CLAIM_IN_PROGRESS)
 			row->nulls[Anum_keys_lease_token - 1] = true;	/* the holder's alone */
 	}
-	else if (req->lease_us <= 0 && row->found)
+	else if (req->lease_us <= 0 && row->found && ItemPointerIsValid(&row->tid))
 		idem_xact_remember_claim(id, &row->tid);
 	if (req->ks == NULL)
 		ks_close(ks);
@@ -817,7 +899,9 @@ idem_complete_internal(KeyStore *shared_ks, const KeyId *id, Datum response,
 	row->nulls[Anum_keys_completed_at - 1] = false;
 	row->nulls[Anum_keys_lease_holder_pid - 1] = true;
 	row->nulls[Anum_keys_lease_expires_at - 1] = true;
-	if (ks_update(ks, row) == TM_Deleted)
+	if (!ItemPointerIsValid(&row->tid))
+		ks_insert(ks, row);		/* a pending claim: its first row */
+	else if (ks_update(ks, row) == TM_Deleted)
 		api_raise_vanished(id);
 	idem_xact_finish_claim(id);
 	if (shared_ks == NULL)
@@ -838,7 +922,8 @@ idem_release_internal(KeyStore *ks, const KeyId *id, pg_uuid_t *token)
 	idem_check_writable("release()");
 	(void) api_fetch_held(ks, id, &row, "release()");
 	api_check_holder(id, &row, token, "release()");
-	if (ks_delete(ks, &row) != TM_Ok)
+	/* a pending claim has no row to delete */
+	if (ItemPointerIsValid(&row.tid) && ks_delete(ks, &row) != TM_Ok)
 		api_raise_vanished(id);
 	idem_xact_finish_claim(id);
 }
@@ -966,6 +1051,7 @@ api_claim(FunctionCallInfo fcinfo, bool is_uuid)
 	req.id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
 	req.id.scope = idem_scope_from_arg(fcinfo, 1);
 	req.defer_insert = false;
+	req.defer_row = false;
 	req.ks = NULL;
 	req.fingerprint = api_optional_text_arg(fcinfo, 2, "fingerprint",
 											IDEM_MAX_FINGERPRINT_LEN);

@@ -31,6 +31,9 @@ typedef struct ClaimRequest
 	int64		ttl_us;			/* > 0 */
 	bool		defer_insert;	/* a new key: write no row, the caller will
 								 * write it completed (once()) */
+	bool		defer_row;		/* a new key, without a lease: write no row,
+								 * remember the claim as pending, and write
+								 * its row at complete() (claim_batch) */
 	KeyStore   *ks;				/* the caller's open key store, or NULL */
 } ClaimRequest;
 

@@ -847,6 +847,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 	req.wait_ms = IDEM_WAIT_LOCK_TIMEOUT;
 	req.lease_us = -1;
 	req.defer_insert = true;
+	req.defer_row = false;
 
 	if (PG_ARGISNULL(stmt_arg))
 		ereport(ERROR,

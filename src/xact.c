@@ -13,6 +13,11 @@
  *	  its parent.  At pre-commit only the claims still unfinished are read
  *	  back, and one still in_progress without a lease fails the commit with
  *	  IK005.  Nothing here is session state, so transaction pooling is safe.
+ *	  A claim may also be pending: claim_batch claims a new key without
+ *	  writing its row, and remembers here what the row will hold;
+ *	  complete() then writes the completed row at once, release() writes
+ *	  nothing, and a pending claim still open at pre-commit fails it without
+ *	  a look at the table.
  *	  A transaction that claims many keys (claim_batch) also finds its claims
  *	  through a hash table on the key's hash, built once the list grows past
  *	  a few entries, so that each complete() does not scan every claim.
@@ -37,6 +42,8 @@ typedef struct XactClaim
 	uint64		hash;			/* idem_key_hash(&id) */
 	bool		gone;			/* forgotten: its subtransaction rolled back */
 	ItemPointerData tid;		/* the in_progress row the claim wrote */
+	bool		pending;		/* no row written yet: see below */
+	IdemPending pend;			/* a pending claim's row-to-be (copies) */
 	SubTransactionId claimed_in;	/* subtransaction of the claim */
 	SubTransactionId finished_in;	/* of complete()/release(), or Invalid */
 } XactClaim;
@@ -126,49 +133,93 @@ xact_index_build(void)
 		xact_index_add((XactClaim *) lfirst(lc));
 }
 
+/*
+ * Remembers a claim without a lease, whose row is at tid, or pending (pend
+ * given, tid NULL).
+ */
+static void
+xact_remember(const KeyId *id, ItemPointer tid, const IdemPending *pend)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	XactClaim  *c = xact_find_open(id);
+	bool		again = (c != NULL);	/* claimed again: same claim */
+
+	if (!again)
+	{
+		c = palloc(sizeof(XactClaim));
+		c->id.owner = id->owner;
+		c->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
+		c->id.key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
+		c->hash = idem_key_hash(&c->id);
+		c->gone = false;
+		c->claimed_in = GetCurrentSubTransactionId();
+		c->finished_in = InvalidSubTransactionId;
+	}
+	c->pending = (tid == NULL);
+	if (tid != NULL)
+		c->tid = *tid;
+	else
+	{
+		ItemPointerSetInvalid(&c->tid);
+		c->pend = *pend;
+		if (pend->fingerprint != NULL)
+			c->pend.fingerprint = (text *) pg_detoast_datum_copy((struct varlena *) pend->fingerprint);
+	}
+	if (!again)
+	{
+		xact_claims = lappend(xact_claims, c);
+		if (xact_index != NULL)
+			xact_index_add(c);
+		else if (list_length(xact_claims) >= XACT_INDEX_MIN)
+			xact_index_build();
+	}
+	MemoryContextSwitchTo(old);
+}
+
 /* Remembers a claim without a lease, whose row is at tid. */
 void
 idem_xact_remember_claim(const KeyId *id, ItemPointer tid)
 {
-	MemoryContext old;
-	XactClaim  *c = xact_find_open(id);
+	xact_remember(id, tid, NULL);
+}
 
-	if (c != NULL)
-	{
-		c->tid = *tid;			/* claimed again: same claim */
-		return;
-	}
-	old = MemoryContextSwitchTo(TopTransactionContext);
-	c = palloc(sizeof(XactClaim));
-	c->id.owner = id->owner;
-	c->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
-	c->id.key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
-	c->hash = idem_key_hash(&c->id);
-	c->gone = false;
-	c->tid = *tid;
-	c->claimed_in = GetCurrentSubTransactionId();
-	c->finished_in = InvalidSubTransactionId;
-	xact_claims = lappend(xact_claims, c);
-	if (xact_index != NULL)
-		xact_index_add(c);
-	else if (list_length(xact_claims) >= XACT_INDEX_MIN)
-		xact_index_build();
-	MemoryContextSwitchTo(old);
+/*
+ * Remembers a pending claim of id, which holds no claim yet: a claim without
+ * a lease whose row will be written only by its complete().
+ */
+void
+idem_xact_remember_pending(const KeyId *id, const IdemPending *pend)
+{
+	xact_remember(id, NULL, pend);
 }
 
 /*
  * idem_xact_claim_row returns true and the row position if this
- * transaction holds an unfinished claim without a lease on id.
+ * transaction holds an unfinished claim without a lease on id that wrote
+ * its row.
  */
 bool
 idem_xact_claim_row(const KeyId *id, ItemPointer tid)
 {
 	XactClaim  *c = xact_find_open(id);
 
-	if (c == NULL)
+	if (c == NULL || c->pending)
 		return false;
 	*tid = c->tid;
 	return true;
+}
+
+/*
+ * idem_xact_pending returns this transaction's unfinished pending claim of
+ * id, or NULL.  A fingerprint the caller sets in it must be allocated in
+ * TopTransactionContext.
+ */
+IdemPending *
+idem_xact_pending(const KeyId *id)
+{
+	XactClaim  *c = xact_find_open(id);
+
+	return (c != NULL && c->pending) ? &c->pend : NULL;
 }
 
 /* Marks this transaction's claim on id (if any) completed or released. */
@@ -215,10 +266,10 @@ xact_check_claims(bool prepare)
 			ks_open(&ks);
 			opened = true;
 		}
-		if (!ks_fetch(&ks, &c->id, KS_LATEST, false, &row) || !row.own)
-			continue;
-		if (row.nulls[Anum_keys_lease_expires_at - 1] &&
-			KR_TEXT_EQ(&row, Anum_keys_state, cstring_to_text("in_progress")))
+		if (c->pending ||
+			(ks_fetch(&ks, &c->id, KS_LATEST, false, &row) && row.own &&
+			 row.nulls[Anum_keys_lease_expires_at - 1] &&
+			 KR_TEXT_EQ(&row, Anum_keys_state, cstring_to_text("in_progress"))))
 		{
 			idem_stats_count(IDEM_STAT_COMMITS_REFUSED, &c->id);
 			if (idem_log_refused_commits)
