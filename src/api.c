@@ -639,6 +639,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 	KeyStore   *ks = req->ks ? req->ks : &own_ks;
 	TimestampTz now = GetCurrentTimestamp();
 	ClaimOutcome outcome;
+	bool		locked = false;
 
 	idem_check_writable("claim()");
 	api_check_not_running_once(id, req->defer_insert ? "once()" : "claim()");
@@ -652,11 +653,15 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 	 * snapshot is needed; a row committed since is found after the lock.
 	 * once() skips this probe and locks first, since it mostly writes new
 	 * keys (its replays then cost a lock and its release instead).
+	 * try_lock_first (claim_batch) probes only when the lock is taken, so
+	 * that a completed key is still replayed at once, never waited for.
 	 */
 	row->found = false;
-	if (!req->defer_insert &&
-		ks_fetch(ks, id, KS_ACTIVE, false, row) && !row_absent(row, now) &&
-		row_state_is(row, "completed"))
+	if (req->try_lock_first && idem_lock_key(id, IDEM_WAIT_NEVER))
+		locked = true;
+	else if (!req->defer_insert &&
+			 ks_fetch(ks, id, KS_ACTIVE, false, row) && !row_absent(row, now) &&
+			 row_state_is(row, "completed"))
 	{
 		api_check_fingerprint(id, row, req->fingerprint);
 		if (req->ks == NULL)
@@ -664,7 +669,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 		return CLAIM_COMPLETED;
 	}
 
-	if (!idem_lock_key(id, req->wait_ms))
+	if (!locked && !idem_lock_key(id, req->wait_ms))
 	{
 		/*
 		 * Another transaction holds the key.  The fingerprint is checked
@@ -1052,6 +1057,7 @@ api_claim(FunctionCallInfo fcinfo, bool is_uuid)
 	req.id.scope = idem_scope_from_arg(fcinfo, 1);
 	req.defer_insert = false;
 	req.defer_row = false;
+	req.try_lock_first = false;
 	req.ks = NULL;
 	req.fingerprint = api_optional_text_arg(fcinfo, 2, "fingerprint",
 											IDEM_MAX_FINGERPRINT_LEN);

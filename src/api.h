@@ -34,6 +34,8 @@ typedef struct ClaimRequest
 	bool		defer_row;		/* a new key, without a lease: write no row,
 								 * remember the claim as pending, and write
 								 * its row at complete() (claim_batch) */
+	bool		try_lock_first; /* take an uncontended lock before looking
+								 * for a completed row (mostly new keys) */
 	KeyStore   *ks;				/* the caller's open key store, or NULL */
 } ClaimRequest;
 

@@ -352,6 +352,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 		req.ttl_us = ttl_us;
 		req.defer_insert = false;
 		req.defer_row = true;
+		req.try_lock_first = true;
 		req.ks = &ks;
 		if (wait_us < 0)
 			req.wait_ms = IDEM_WAIT_LOCK_TIMEOUT;

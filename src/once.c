@@ -848,6 +848,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 	req.lease_us = -1;
 	req.defer_insert = true;
 	req.defer_row = false;
+	req.try_lock_first = false;
 
 	if (PG_ARGISNULL(stmt_arg))
 		ereport(ERROR,
