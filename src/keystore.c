@@ -98,6 +98,8 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 	Oid			pkoid;
 
 	ks->lockmode = lockmode;
+	ks->mcxt = CurrentMemoryContext;
+	ks->nindexes = -1;
 	ks->heap = table_open(ks_relid(), lockmode);
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
@@ -114,6 +116,11 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 void
 ks_close(KeyStore *ks)
 {
+	int			i;
+
+	for (i = 0; i < ks->nindexes; i++)
+		if (ks->indexes[i] != ks->pkey)
+			index_close(ks->indexes[i], NoLock);
 	index_close(ks->pkey, NoLock);
 	table_close(ks->heap, NoLock);
 }
@@ -269,30 +276,49 @@ ks_row_satisfies(Relation idx, List *pred, const KeyRow *row)
 static void
 ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizing_only)
 {
-	List	   *indexoids = RelationGetIndexList(ks->heap);
-	ListCell   *lc;
+	int			n;
 
-	foreach(lc, indexoids)
+	/*
+	 * The list of indexes cannot change while the store is open: the table
+	 * is locked RowExclusiveLock, which CREATE INDEX (even CONCURRENTLY,
+	 * which waits for this transaction) and DROP INDEX conflict with.
+	 */
+	if (ks->nindexes < 0)
 	{
-		Oid			ioid = lfirst_oid(lc);
-		Relation	idx;
-		IndexInfo  *ii;
+		MemoryContext old = MemoryContextSwitchTo(ks->mcxt);
+		List	   *indexoids = RelationGetIndexList(ks->heap);
+		ListCell   *lc;
+
+		ks->indexes = palloc(sizeof(Relation) * Max(list_length(indexoids), 1));
+		ks->infos = palloc(sizeof(IndexInfo *) * Max(list_length(indexoids), 1));
+		ks->nindexes = 0;
+		foreach(lc, indexoids)
+		{
+			Oid			ioid = lfirst_oid(lc);
+			Relation	idx = (ioid == RelationGetRelid(ks->pkey)) ? ks->pkey :
+				index_open(ioid, RowExclusiveLock);
+
+			ks->indexes[ks->nindexes] = idx;
+			ks->infos[ks->nindexes] = BuildIndexInfo(idx);
+			ks->nindexes++;
+			if (ks->infos[ks->nindexes - 1]->ii_Expressions != NIL)
+				elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
+					 RelationGetRelationName(idx));
+		}
+		list_free(indexoids);
+		MemoryContextSwitchTo(old);
+	}
+
+	for (n = 0; n < ks->nindexes; n++)
+	{
+		Relation	idx = ks->indexes[n];
+		IndexInfo  *ii = ks->infos[n];
 		Datum		values[INDEX_MAX_KEYS];
 		bool		isnull[INDEX_MAX_KEYS];
 		int			i;
 
-		idx = (ioid == RelationGetRelid(ks->pkey)) ? ks->pkey :
-			index_open(ioid, RowExclusiveLock);
 		if (summarizing_only && !idem_index_is_summarizing(idx))
-		{
-			if (idx != ks->pkey)
-				index_close(idx, NoLock);
 			continue;
-		}
-		ii = BuildIndexInfo(idx);
-		if (ii->ii_Expressions != NIL)
-			elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
-				 RelationGetRelationName(idx));
 		if (ii->ii_ReadyForInserts &&
 			(ii->ii_Predicate == NIL || ks_row_satisfies(idx, ii->ii_Predicate, row)))
 		{
@@ -310,11 +336,7 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 							  idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
 							  ii);
 		}
-		if (idx != ks->pkey)
-			index_close(idx, NoLock);
 	}
-
-	list_free(indexoids);
 }
 
 /* ks_insert writes row->values as a new row; row->tid is set. */

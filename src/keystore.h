@@ -65,12 +65,20 @@ typedef struct KeyRow
 	bool		nulls[Natts_keys];
 } KeyRow;
 
-/* An open key store for the length of one call */
+/*
+ * An open key store for the length of one call.  The table's indexes are
+ * opened, and their IndexInfo built, at its first write, for every write
+ * until ks_close (claim_batch writes hundreds of rows through one store).
+ */
 typedef struct KeyStore
 {
 	Relation	heap;
 	Relation	pkey;
 	LOCKMODE	lockmode;
+	MemoryContext mcxt;			/* where the index arrays live */
+	int			nindexes;		/* -1 until the first write */
+	Relation   *indexes;
+	struct IndexInfo **infos;
 } KeyStore;
 
 #define ks_open(ks) ks_open_mode((ks), RowExclusiveLock)
