@@ -353,38 +353,11 @@ row_clear_lease(KeyRow *row)
 	row->nulls[Anum_keys_lease_expires_at - 1] = true;
 }
 
-/* Fills row with a fresh in_progress row for req. */
+/* Fills row with the identity of id and the state in_progress, the rest NULL. */
 static void
-row_init_claim(KeyRow *row, const ClaimRequest *req, TimestampTz now)
+row_init_identity(KeyRow *row, const KeyId *id)
 {
 	memset(row->nulls, true, sizeof(row->nulls));
-	row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(req->id.owner);
-	row->values[Anum_keys_scope - 1] = PointerGetDatum(req->id.scope);
-	row->values[Anum_keys_key - 1] = PointerGetDatum(req->id.key);
-	row->values[Anum_keys_state - 1] = CStringGetTextDatum("in_progress");
-	row->values[Anum_keys_created_at - 1] = TimestampTzGetDatum(now);
-	row->values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, req->ttl_us);
-	row->nulls[Anum_keys_owner - 1] = false;
-	row->nulls[Anum_keys_scope - 1] = false;
-	row->nulls[Anum_keys_key - 1] = false;
-	row->nulls[Anum_keys_state - 1] = false;
-	row->nulls[Anum_keys_created_at - 1] = false;
-	row->nulls[Anum_keys_expires_at - 1] = false;
-	if (req->fingerprint)
-	{
-		row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(req->fingerprint);
-		row->nulls[Anum_keys_fingerprint - 1] = false;
-	}
-	if (req->lease_us > 0)
-		row_set_lease(row, req->lease_us, req->ttl_us, now);
-}
-
-/* A row that says only "someone else holds this key". */
-static void
-row_init_busy(KeyRow *row, const KeyId *id)
-{
-	memset(row->nulls, true, sizeof(row->nulls));
-	row->found = false;
 	row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(id->owner);
 	row->values[Anum_keys_scope - 1] = PointerGetDatum(id->scope);
 	row->values[Anum_keys_key - 1] = PointerGetDatum(id->key);
@@ -393,6 +366,40 @@ row_init_busy(KeyRow *row, const KeyId *id)
 	row->nulls[Anum_keys_scope - 1] = false;
 	row->nulls[Anum_keys_key - 1] = false;
 	row->nulls[Anum_keys_state - 1] = false;
+}
+
+/* Fills row with an in_progress row of id without a lease. */
+static void
+row_init_in_progress(KeyRow *row, const KeyId *id, TimestampTz created_at,
+					 TimestampTz expires_at, text *fingerprint)
+{
+	row_init_identity(row, id);
+	row->values[Anum_keys_created_at - 1] = TimestampTzGetDatum(created_at);
+	row->values[Anum_keys_expires_at - 1] = TimestampTzGetDatum(expires_at);
+	row->nulls[Anum_keys_created_at - 1] = false;
+	row->nulls[Anum_keys_expires_at - 1] = false;
+	if (fingerprint)
+	{
+		row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(fingerprint);
+		row->nulls[Anum_keys_fingerprint - 1] = false;
+	}
+}
+
+/* Fills row with a fresh in_progress row for req. */
+static void
+row_init_claim(KeyRow *row, const ClaimRequest *req, TimestampTz now)
+{
+	row_init_in_progress(row, &req->id, now, now + req->ttl_us, req->fingerprint);
+	if (req->lease_us > 0)
+		row_set_lease(row, req->lease_us, req->ttl_us, now);
+}
+
+/* A row that says only "someone else holds this key". */
+static void
+row_init_busy(KeyRow *row, const KeyId *id)
+{
+	row_init_identity(row, id);
+	row->found = false;
 }
 
 /*
@@ -402,28 +409,11 @@ row_init_busy(KeyRow *row, const KeyId *id)
 static void
 row_init_pending(KeyRow *row, const KeyId *id, const IdemPending *pend)
 {
-	memset(row->nulls, true, sizeof(row->nulls));
+	row_init_in_progress(row, id, pend->created_at, pend->expires_at, pend->fingerprint);
 	row->found = true;
 	row->own = true;
 	row->in_snapshot = true;
 	ItemPointerSetInvalid(&row->tid);
-	row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(id->owner);
-	row->values[Anum_keys_scope - 1] = PointerGetDatum(id->scope);
-	row->values[Anum_keys_key - 1] = PointerGetDatum(id->key);
-	row->values[Anum_keys_state - 1] = CStringGetTextDatum("in_progress");
-	row->values[Anum_keys_created_at - 1] = TimestampTzGetDatum(pend->created_at);
-	row->values[Anum_keys_expires_at - 1] = TimestampTzGetDatum(pend->expires_at);
-	row->nulls[Anum_keys_owner - 1] = false;
-	row->nulls[Anum_keys_scope - 1] = false;
-	row->nulls[Anum_keys_key - 1] = false;
-	row->nulls[Anum_keys_state - 1] = false;
-	row->nulls[Anum_keys_created_at - 1] = false;
-	row->nulls[Anum_keys_expires_at - 1] = false;
-	if (pend->fingerprint)
-	{
-		row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(pend->fingerprint);
-		row->nulls[Anum_keys_fingerprint - 1] = false;
-	}
 }
 
 /* ---------- checks shared by the paths ---------- */
