@@ -88,27 +88,23 @@ SELECT * FROM batch_once_rows;
 DROP TABLE batch_once_rows;
 
 -- Many claims and subtransactions in one transaction: a claim in a
--- rolled-back subtransaction is forgotten, a completion in one is undone.
+-- rolled-back subtransaction is forgotten, a completion in one is undone
+-- (then s-1 is left unfinished), one in a released subtransaction stays.
+-- s_keys(a, b): the keys s-a .. s-b
+CREATE FUNCTION s_keys(a int, b int) RETURNS text[] LANGUAGE sql
+    RETURN (SELECT array_agg('s-' || i) FROM generate_series(a, b) i);
+\set s_steps 'SELECT count(*) FROM idempotency.claim_batch(s_keys(1, 20)); SAVEPOINT a; SELECT count(*) FROM idempotency.claim_batch(s_keys(21, 30)); ROLLBACK TO a; SAVEPOINT b; SELECT idempotency.complete_batch(s_keys(1, 10));'
 BEGIN;
-SELECT count(*) FROM idempotency.claim_batch((SELECT array_agg('s-' || i) FROM generate_series(1, 20) i));
-SAVEPOINT a;
-SELECT count(*) FROM idempotency.claim_batch((SELECT array_agg('s-' || i) FROM generate_series(21, 30) i));
-ROLLBACK TO a;
-SAVEPOINT b;
-SELECT idempotency.complete_batch((SELECT array_agg('s-' || i) FROM generate_series(1, 10) i));
+:s_steps
 ROLLBACK TO b;
-SELECT idempotency.complete_batch((SELECT array_agg('s-' || i) FROM generate_series(2, 20) i));
+SELECT idempotency.complete_batch(s_keys(2, 20));
 COMMIT;
 BEGIN;
-SELECT count(*) FROM idempotency.claim_batch((SELECT array_agg('s-' || i) FROM generate_series(1, 20) i));
-SAVEPOINT a;
-SELECT count(*) FROM idempotency.claim_batch((SELECT array_agg('s-' || i) FROM generate_series(21, 30) i));
-ROLLBACK TO a;
-SAVEPOINT b;
-SELECT idempotency.complete_batch((SELECT array_agg('s-' || i) FROM generate_series(1, 10) i));
+:s_steps
 RELEASE b;
-SELECT idempotency.complete_batch((SELECT array_agg('s-' || i) FROM generate_series(11, 20) i));
+SELECT idempotency.complete_batch(s_keys(11, 20));
 COMMIT;
+DROP FUNCTION s_keys(int, int);
 SELECT state, count(*) FROM idempotency.idempotency_keys WHERE key LIKE 's-%' GROUP BY state;
 
 -- release_batch gives keys up: the next claim gets them afresh.  NULL

@@ -245,6 +245,48 @@ batch_check_lock_budget(int ndistinct)
 				 errhint("Split the batch, or raise max_locks_per_transaction (a server restart) to the largest batch a transaction claims plus the transaction's other locks.")));
 }
 
+/* ---------- the loop over a batch's keys ---------- */
+
+/*
+ * One key store for the whole batch, and a memory context that is reset
+ * for each key (batch_key_begin / batch_key_end around each key's work).
+ */
+typedef struct BatchLoop
+{
+	KeyStore	ks;
+	MemoryContext callcxt;
+	MemoryContext keycxt;
+} BatchLoop;
+
+static void
+batch_loop_begin(BatchLoop *bl)
+{
+	bl->callcxt = CurrentMemoryContext;
+	bl->keycxt = AllocSetContextCreate(bl->callcxt, "idempotency batch key",
+									   ALLOCSET_DEFAULT_SIZES);
+	ks_open(&bl->ks);
+}
+
+static void
+batch_key_begin(BatchLoop *bl)
+{
+	MemoryContextReset(bl->keycxt);
+	MemoryContextSwitchTo(bl->keycxt);
+}
+
+static void
+batch_key_end(BatchLoop *bl)
+{
+	MemoryContextSwitchTo(bl->callcxt);
+}
+
+static void
+batch_loop_end(BatchLoop *bl)
+{
+	ks_close(&bl->ks);
+	MemoryContextDelete(bl->keycxt);
+}
+
 /* ---------- claim_batch ---------- */
 
 /*
@@ -274,9 +316,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 	bool	   *resp_nulls;
 	Datum	   *codes;
 	bool	   *code_nulls;
-	KeyStore	ks;
-	MemoryContext callcxt = CurrentMemoryContext;
-	MemoryContext keycxt;
+	BatchLoop	bl;
 	Tuplestorestate *tupstore;
 	TupleDesc	tupdesc;
 	int			i;
@@ -333,9 +373,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 	if (wait_us >= 0)
 		deadline = GetCurrentTimestamp() + wait_us;
 
-	keycxt = AllocSetContextCreate(callcxt, "idempotency claim_batch key",
-								   ALLOCSET_DEFAULT_SIZES);
-	ks_open(&ks);
+	batch_loop_begin(&bl);
 	for (i = 0; i < n; i++)
 	{
 		int			pos = order[i];
@@ -353,7 +391,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 		req.defer_insert = false;
 		req.defer_row = true;
 		req.try_lock_first = true;
-		req.ks = &ks;
+		req.ks = &bl.ks;
 		if (wait_us < 0)
 			req.wait_ms = IDEM_WAIT_LOCK_TIMEOUT;
 		else
@@ -363,10 +401,9 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 			req.wait_ms = left > 0 ? left / 1000 : IDEM_WAIT_NEVER;
 		}
 
-		MemoryContextReset(keycxt);
-		MemoryContextSwitchTo(keycxt);
+		batch_key_begin(&bl);
 		outcomes[pos] = idem_claim_internal(&req, &row);
-		MemoryContextSwitchTo(callcxt);
+		batch_key_end(&bl);
 
 		resp_nulls[pos] = true;
 		code_nulls[pos] = true;
@@ -379,8 +416,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 			codes[pos] = row.values[Anum_keys_response_code - 1];
 		}
 	}
-	ks_close(&ks);
-	MemoryContextDelete(keycxt);
+	batch_loop_end(&bl);
 
 	for (i = 0; i < n; i++)
 	{
@@ -414,18 +450,14 @@ batch_finish(text **keys, int n, text *scope, bool release,
 {
 	int		   *order;
 	int		   *first;
-	KeyStore	ks;
-	MemoryContext callcxt = CurrentMemoryContext;
-	MemoryContext keycxt;
+	BatchLoop	bl;
 	int			i;
 
 	(void) batch_order(keys, n, &order, &first);
 	batch_refuse_duplicates(keys, n, first);
 	idem_check_writable(release ? "release_batch()" : "complete_batch()");
 
-	keycxt = AllocSetContextCreate(callcxt, "idempotency batch key",
-								   ALLOCSET_DEFAULT_SIZES);
-	ks_open(&ks);
+	batch_loop_begin(&bl);
 	for (i = 0; i < n; i++)
 	{
 		int			pos = order[i];
@@ -434,25 +466,23 @@ batch_finish(text **keys, int n, text *scope, bool release,
 		id.owner = GetUserId();
 		id.scope = scope;
 		id.key = keys[pos];
-		MemoryContextReset(keycxt);
-		MemoryContextSwitchTo(keycxt);
+		batch_key_begin(&bl);
 		if (release)
 		{
-			idem_release_internal(&ks, &id, NULL);
+			idem_release_internal(&bl.ks, &id, NULL);
 			idem_stats_count(IDEM_STAT_RELEASES, &id);
 		}
 		else
 		{
 			KeyRow		row;
 
-			idem_complete_internal(&ks, &id, responses[pos], resp_nulls[pos],
+			idem_complete_internal(&bl.ks, &id, responses[pos], resp_nulls[pos],
 								   codes[pos], code_nulls[pos], NULL, &row);
 			idem_stats_count(IDEM_STAT_COMPLETES, &id);
 		}
-		MemoryContextSwitchTo(callcxt);
+		batch_key_end(&bl);
 	}
-	ks_close(&ks);
-	MemoryContextDelete(keycxt);
+	batch_loop_end(&bl);
 	return n;
 }
 
