@@ -274,6 +274,24 @@ COMMIT;
 -- claim_batch() is a set-returning function
 SELECT try($$SELECT idempotency.claim_batch(ARRAY['m1'])$$);
 
+-- Batch calls are counted per key in idempotency.stats (the library is
+-- preloaded for these tests), as the one-key calls are.
+CREATE ROLE regress_batch_app;
+SET ROLE regress_batch_app;
+BEGIN;
+SELECT count(*) FROM idempotency.claim_batch(ARRAY['t1', 't2', 't3', 't1']);
+SELECT idempotency.complete_batch(ARRAY['t1', 't2']);
+SELECT idempotency.release_batch(ARRAY['t3']);
+COMMIT;
+SELECT outcome FROM idempotency.claim_batch(ARRAY['t1', 't2'], fingerprints => ARRAY['x', 'y']);
+SELECT try($$SELECT * FROM idempotency.claim_batch(ARRAY['t4', 't4'], fingerprints => ARRAY['x', 'y'])$$);
+RESET ROLE;
+SELECT claimed, replayed, completes, releases, mismatches
+  FROM idempotency.stats
+ WHERE database = current_database() AND role = 'regress_batch_app';
+DELETE FROM idempotency.idempotency_keys WHERE owner = 'regress_batch_app'::regrole;
+DROP ROLE regress_batch_app;
+
 DROP TABLE batch_effects;
 DROP FUNCTION batch_locks();
 -- leave the key table as the other suites expect it

@@ -352,6 +352,13 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 			fp_nulls[f] = false;
 		}
 		else if (!batch_same_text(DatumGetTextPP(fps[f]), DatumGetTextPP(fps[i])))
+		{
+			KeyId		id;
+
+			id.owner = GetUserId();
+			id.scope = scope;
+			id.key = keys[i];
+			idem_stats_count(IDEM_STAT_MISMATCHES, &id);
 			ereport(ERROR,
 					(errcode(ERRCODE_IDEM_FINGERPRINT_MISMATCH),
 					 errmsg("idempotency key \"%s\" is given twice with different fingerprints",
@@ -359,6 +366,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 					 errdetail("Elements %d and %d of keys are the same key; their fingerprints differ.",
 							   f + 1, i + 1),
 					 errhint("Use a new key for a new message.")));
+		}
 	}
 
 	idem_check_writable("claim_batch()");
