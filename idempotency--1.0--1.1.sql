@@ -241,3 +241,70 @@ GRANT EXECUTE ON FUNCTION idempotency.stats_info() TO pg_monitor;
 GRANT EXECUTE ON FUNCTION idempotency.key_table_stats(pg_catalog.int8) TO pg_monitor;
 GRANT SELECT ON TABLE idempotency.stats TO pg_monitor;
 GRANT SELECT ON TABLE idempotency.key_stats TO pg_monitor;
+
+-- ------------------------------------------------------------------------
+-- Batch calls for message consumers (docs/consumers.md): claim, complete
+-- and release many keys in one call.  Part of the key API, so PUBLIC may
+-- run them, as claim() and complete().
+-- ------------------------------------------------------------------------
+CREATE FUNCTION idempotency.claim_batch(
+    keys pg_catalog.text[],
+    scope pg_catalog.text DEFAULT '',
+    fingerprints pg_catalog.text[] DEFAULT NULL,
+    wait pg_catalog.interval DEFAULT NULL,
+    ttl pg_catalog.interval DEFAULT NULL,
+    OUT ordinality pg_catalog.int4,
+    OUT key pg_catalog.text,
+    OUT outcome pg_catalog.text,
+    OUT response pg_catalog.jsonb,
+    OUT response_code pg_catalog.int4)
+RETURNS SETOF record
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE ROWS 500
+AS 'MODULE_PATHNAME', 'idempotency_claim_batch';
+
+COMMENT ON FUNCTION idempotency.claim_batch(pg_catalog.text[], pg_catalog.text, pg_catalog.text[], pg_catalog.interval, pg_catalog.interval) IS
+    'Claims many keys in one call, locking them in one canonical order; one row per element of keys, in their order';
+
+CREATE FUNCTION idempotency.complete_batch(
+    keys pg_catalog.text[],
+    responses pg_catalog.jsonb[] DEFAULT NULL,
+    response_codes pg_catalog.int4[] DEFAULT NULL,
+    scope pg_catalog.text DEFAULT '')
+RETURNS pg_catalog.int4
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'idempotency_complete_batch';
+
+COMMENT ON FUNCTION idempotency.complete_batch(pg_catalog.text[], pg_catalog.jsonb[], pg_catalog.int4[], pg_catalog.text) IS
+    'Stores the results of many claims of this transaction; returns how many keys it completed';
+
+CREATE FUNCTION idempotency.complete_batch(
+    responses pg_catalog.jsonb,
+    response_code pg_catalog.int4 DEFAULT NULL,
+    scope pg_catalog.text DEFAULT '')
+RETURNS pg_catalog.int4
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'idempotency_complete_batch_object';
+
+COMMENT ON FUNCTION idempotency.complete_batch(pg_catalog.jsonb, pg_catalog.int4, pg_catalog.text) IS
+    'Stores the results of many claims of this transaction, given as a jsonb object keyed by key; returns how many keys it completed';
+
+CREATE FUNCTION idempotency.release_batch(
+    keys pg_catalog.text[],
+    scope pg_catalog.text DEFAULT '')
+RETURNS pg_catalog.int4
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'idempotency_release_batch';
+
+COMMENT ON FUNCTION idempotency.release_batch(pg_catalog.text[], pg_catalog.text) IS
+    'Gives up many claims of this transaction; returns how many keys it released';
+
+REVOKE ALL ON FUNCTION idempotency.claim_batch(pg_catalog.text[], pg_catalog.text, pg_catalog.text[], pg_catalog.interval, pg_catalog.interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION idempotency.complete_batch(pg_catalog.text[], pg_catalog.jsonb[], pg_catalog.int4[], pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION idempotency.complete_batch(pg_catalog.jsonb, pg_catalog.int4, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION idempotency.release_batch(pg_catalog.text[], pg_catalog.text) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION idempotency.claim_batch(pg_catalog.text[], pg_catalog.text, pg_catalog.text[], pg_catalog.interval, pg_catalog.interval) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION idempotency.complete_batch(pg_catalog.text[], pg_catalog.jsonb[], pg_catalog.int4[], pg_catalog.text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION idempotency.complete_batch(pg_catalog.jsonb, pg_catalog.int4, pg_catalog.text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION idempotency.release_batch(pg_catalog.text[], pg_catalog.text) TO PUBLIC;
+-- ---- end of batch calls ------------------------------------------------

@@ -66,7 +66,21 @@ CREATE TABLE bench.sql_keys
     (LIKE idempotency.idempotency_keys INCLUDING ALL) WITH (fillfactor = 90);
 INSERT INTO bench.sql_keys SELECT * FROM idempotency.idempotency_keys;
 
+-- The message consumer's cases (k, l, m): each message's effect, and the
+-- hand-written inbox of seen message ids (l), as many ids as the key table
+-- has keys.
+CREATE TABLE bench.effects (
+    message_id text        COLLATE "C" PRIMARY KEY,
+    user_id    integer     NOT NULL,
+    content    text        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE bench.inbox (message_id text COLLATE "C" PRIMARY KEY);
+INSERT INTO bench.inbox
+SELECT bench.replay_key(n) FROM generate_series(1, current_setting('bench.nkeys')::bigint) AS n;
+
 VACUUM ANALYZE bench.posts;
+VACUUM ANALYZE bench.inbox;
 VACUUM ANALYZE bench.sql_keys;
 VACUUM ANALYZE idempotency.idempotency_keys;
 VACUUM ANALYZE brandur.idempotency_keys;

@@ -12,7 +12,10 @@
  *	  refuses a commit that leaves it in between (once() skips the
  *	  in_progress row and writes the completed one directly, under the same
  *	  lock).  A lease claim commits its in_progress row, identified by a
- *	  token, for later transactions.
+ *	  token, for later transactions.  claim_batch's claims of new keys write
+ *	  no in_progress row either: they are pending claims, which xact.c
+ *	  remembers with the row-to-be, and complete() writes their completed
+ *	  row at once (one write per key instead of an insert and an update).
  *
  *	  Times (leases, expiry) are wall-clock (GetCurrentTimestamp), not the
  *	  transaction's start, so a long transaction does not stretch a lease.
@@ -63,6 +66,31 @@ static const char *const outcome_names[] = {
 /* ---------- arguments ---------- */
 
 /*
+ * idem_check_key raises the errors of a key that is not one: 22004 for NULL
+ * (key == NULL), 22023 for a length outside 1..255 bytes.  elemno > 0 names
+ * the key's position in an array of keys, for the error's detail.
+ */
+void
+idem_check_key(const text *key, int elemno)
+{
+	int			len;
+
+	if (key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("idempotency key must not be null"),
+				 elemno > 0 ? errdetail("Element %d of keys is null.", elemno) : 0));
+	len = VARSIZE_ANY_EXHDR(key);
+	if (len < 1 || len > IDEM_MAX_KEY_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("idempotency key must be 1 to %d bytes long", IDEM_MAX_KEY_LEN),
+				 elemno > 0 ?
+				 errdetail("Element %d of keys is %d bytes long.", elemno, len) :
+				 errdetail("The key given is %d bytes long.", len)));
+}
+
+/*
  * idem_key_from_arg returns argument argno as a key: text, or a uuid in its
  * canonical text form.  NULL and lengths outside 1..255 bytes are errors.
  */
@@ -70,23 +98,15 @@ text *
 idem_key_from_arg(FunctionCallInfo fcinfo, int argno, bool is_uuid)
 {
 	text	   *key;
-	int			len;
 
 	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("idempotency key must not be null")));
+		idem_check_key(NULL, 0);
 	if (is_uuid)
 		key = cstring_to_text(DatumGetCString(DirectFunctionCall1(uuid_out,
 																  PG_GETARG_DATUM(argno))));
 	else
 		key = PG_GETARG_TEXT_PP(argno);
-	len = VARSIZE_ANY_EXHDR(key);
-	if (len < 1 || len > IDEM_MAX_KEY_LEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("idempotency key must be 1 to %d bytes long", IDEM_MAX_KEY_LEN),
-				 errdetail("The key given is %d bytes long.", len)));
+	idem_check_key(key, 0);
 	return key;
 }
 
@@ -112,23 +132,35 @@ idem_scope_from_arg(FunctionCallInfo fcinfo, int argno)
 	return scope;
 }
 
+/*
+ * idem_check_text_length raises 22023 when t is longer than max_len bytes;
+ * elemno > 0 names its position in an array, for the error's detail.
+ */
+void
+idem_check_text_length(const text *t, const char *argname, int max_len, int elemno)
+{
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	if (len > max_len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at most %d bytes long", argname, max_len),
+				 elemno > 0 ?
+				 errdetail("Element %d is %d bytes long.", elemno, len) :
+				 errdetail("The value given is %d bytes long.", len)));
+}
+
 /* Returns the text argument argno, or NULL; longer than max_len is an error. */
 static text *
 api_optional_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname,
 					  int max_len)
 {
 	text	   *t;
-	int			len;
 
 	if (PG_ARGISNULL(argno))
 		return NULL;
 	t = PG_GETARG_TEXT_PP(argno);
-	len = VARSIZE_ANY_EXHDR(t);
-	if (len > max_len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be at most %d bytes long", argname, max_len),
-				 errdetail("The value given is %d bytes long.", len)));
+	idem_check_text_length(t, argname, max_len, 0);
 	return t;
 }
 
@@ -321,41 +353,11 @@ row_clear_lease(KeyRow *row)
 	row->nulls[Anum_keys_lease_expires_at - 1] = true;
 }
 
-/*
- * Fills row with a fresh in_progress row for req; fingerprint is the
- * column's value for req's fingerprint (ks_fingerprint_value), 0 if none.
- */
+/* Fills row with the identity of id and the state in_progress, the rest NULL. */
 static void
-row_init_claim(KeyRow *row, const ClaimRequest *req, Datum fingerprint, TimestampTz now)
+row_init_identity(KeyRow *row, const KeyId *id)
 {
 	memset(row->nulls, true, sizeof(row->nulls));
-	row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(req->id.owner);
-	row->values[Anum_keys_scope - 1] = PointerGetDatum(req->id.scope);
-	row->values[Anum_keys_key - 1] = PointerGetDatum(req->id.key);
-	row->values[Anum_keys_state - 1] = CStringGetTextDatum("in_progress");
-	row->values[Anum_keys_created_at - 1] = TimestampTzGetDatum(now);
-	row->values[Anum_keys_expires_at - 1] = ts_plus_usecs(now, req->ttl_us);
-	row->nulls[Anum_keys_owner - 1] = false;
-	row->nulls[Anum_keys_scope - 1] = false;
-	row->nulls[Anum_keys_key - 1] = false;
-	row->nulls[Anum_keys_state - 1] = false;
-	row->nulls[Anum_keys_created_at - 1] = false;
-	row->nulls[Anum_keys_expires_at - 1] = false;
-	if (fingerprint != (Datum) 0)
-	{
-		row->values[Anum_keys_fingerprint - 1] = fingerprint;
-		row->nulls[Anum_keys_fingerprint - 1] = false;
-	}
-	if (req->lease_us > 0)
-		row_set_lease(row, req->lease_us, req->ttl_us, now);
-}
-
-/* A row that says only "someone else holds this key". */
-static void
-row_init_busy(KeyRow *row, const KeyId *id)
-{
-	memset(row->nulls, true, sizeof(row->nulls));
-	row->found = false;
 	row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(id->owner);
 	row->values[Anum_keys_scope - 1] = PointerGetDatum(id->scope);
 	row->values[Anum_keys_key - 1] = PointerGetDatum(id->key);
@@ -364,6 +366,61 @@ row_init_busy(KeyRow *row, const KeyId *id)
 	row->nulls[Anum_keys_scope - 1] = false;
 	row->nulls[Anum_keys_key - 1] = false;
 	row->nulls[Anum_keys_state - 1] = false;
+}
+
+/*
+ * Fills row with an in_progress row of id without a lease; fingerprint is
+ * the column's value (ks_fingerprint_value), or NULL.
+ */
+static void
+row_init_in_progress(KeyRow *row, const KeyId *id, TimestampTz created_at,
+					 TimestampTz expires_at, struct varlena *fingerprint)
+{
+	row_init_identity(row, id);
+	row->values[Anum_keys_created_at - 1] = TimestampTzGetDatum(created_at);
+	row->values[Anum_keys_expires_at - 1] = TimestampTzGetDatum(expires_at);
+	row->nulls[Anum_keys_created_at - 1] = false;
+	row->nulls[Anum_keys_expires_at - 1] = false;
+	if (fingerprint)
+	{
+		row->values[Anum_keys_fingerprint - 1] = PointerGetDatum(fingerprint);
+		row->nulls[Anum_keys_fingerprint - 1] = false;
+	}
+}
+
+/*
+ * Fills row with a fresh in_progress row for req; fingerprint is the
+ * column's value for req's fingerprint (ks_fingerprint_value), 0 if none.
+ */
+static void
+row_init_claim(KeyRow *row, const ClaimRequest *req, Datum fingerprint, TimestampTz now)
+{
+	row_init_in_progress(row, &req->id, now, now + req->ttl_us,
+						 (struct varlena *) DatumGetPointer(fingerprint));
+	if (req->lease_us > 0)
+		row_set_lease(row, req->lease_us, req->ttl_us, now);
+}
+
+/* A row that says only "someone else holds this key". */
+static void
+row_init_busy(KeyRow *row, const KeyId *id)
+{
+	row_init_identity(row, id);
+	row->found = false;
+}
+
+/*
+ * Fills row with the in_progress row that a pending claim of this
+ * transaction stands for: own, and with no position (no row is written).
+ */
+static void
+row_init_pending(KeyRow *row, const KeyId *id, const IdemPending *pend)
+{
+	row_init_in_progress(row, id, pend->created_at, pend->expires_at, pend->fingerprint);
+	row->found = true;
+	row->own = true;
+	row->in_snapshot = true;
+	ItemPointerSetInvalid(&row->tid);
 }
 
 /* ---------- checks shared by the paths ---------- */
@@ -513,12 +570,18 @@ api_fetch_held(KeyStore *ks, const KeyId *id, KeyRow *row, const char *funcname)
 	ItemPointerData tid;
 	TimestampTz now;
 	bool		found;
+	IdemPending *pend;
 
 	api_check_not_running_once(id, funcname);
 	(void) idem_lock_key(id, IDEM_WAIT_LOCK_TIMEOUT);
 	now = GetCurrentTimestamp();
 	/* This transaction's own claim: read its row where the claim wrote it. */
-	if (idem_xact_claim_row(id, &tid))
+	if ((pend = idem_xact_pending(id)) != NULL)
+	{
+		row_init_pending(row, id, pend);
+		found = true;
+	}
+	else if (idem_xact_claim_row(id, &tid))
 		found = ks_fetch_tid(ks, id, &tid, row);
 	else
 		found = ks_fetch(ks, id, KS_LATEST, false, row);
@@ -548,6 +611,22 @@ api_raise_vanished(const KeyId *id)
 /* ---------- claim ---------- */
 
 /*
+ * 55000 for a lease claim of a key this transaction claimed without one: it
+ * must finish in this transaction, which the caller asking for a lease does
+ * not expect.
+ */
+static void
+api_refuse_lease_on_own_claim(const KeyId *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("idempotency key \"%s\" is already claimed without a lease by this transaction",
+					key_cstring(id)),
+			 errdetail("A claim without a lease must be completed or released in the transaction that made it."),
+			 errhint("Pass lease => to the first claim, or complete() or release() the key first.")));
+}
+
+/*
  * api_claim_decide claims req->id as described in docs/reference.md and
  * returns the outcome; *row is the key's row (for in_progress held by an
  * uncommitted transaction, only its identity).
@@ -561,6 +640,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 	TimestampTz now = GetCurrentTimestamp();
 	ClaimOutcome outcome;
 	Datum		fpv;
+	bool		locked = false;
 
 	idem_check_writable("claim()");
 	api_check_not_running_once(id, req->defer_insert ? "once()" : "claim()");
@@ -575,11 +655,15 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 	 * snapshot is needed; a row committed since is found after the lock.
 	 * once() skips this probe and locks first, since it mostly writes new
 	 * keys (its replays then cost a lock and its release instead).
+	 * try_lock_first (claim_batch) probes only when the lock is taken, so
+	 * that a completed key is still replayed at once, never waited for.
 	 */
 	row->found = false;
-	if (!req->defer_insert &&
-		ks_fetch(ks, id, KS_ACTIVE, false, row) && !row_absent(row, now) &&
-		row_state_is(row, "completed"))
+	if (req->try_lock_first && idem_lock_key(id, IDEM_WAIT_NEVER))
+		locked = true;
+	else if (!req->defer_insert &&
+			 ks_fetch(ks, id, KS_ACTIVE, false, row) && !row_absent(row, now) &&
+			 row_state_is(row, "completed"))
 	{
 		api_check_fingerprint(id, row, fpv);
 		if (req->ks == NULL)
@@ -587,7 +671,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 		return CLAIM_COMPLETED;
 	}
 
-	if (!idem_lock_key(id, req->wait_ms))
+	if (!locked && !idem_lock_key(id, req->wait_ms))
 	{
 		/*
 		 * Another transaction holds the key.  The fingerprint is checked
@@ -621,6 +705,29 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 
 		if (!found || row_absent(row, now))
 		{
+			IdemPending *pend = idem_xact_pending(id);
+
+			if (pend != NULL)
+			{
+				/* claimed earlier in this transaction, pending: as above */
+				row_init_pending(row, id, pend);
+				api_check_fingerprint(id, row, fpv);
+				if (req->lease_us > 0)
+					api_refuse_lease_on_own_claim(id);
+				if (pend->fingerprint == NULL && fpv != (Datum) 0)
+				{
+					struct varlena *v = (struct varlena *) DatumGetPointer(fpv);
+
+					pend->fingerprint = (text *)
+						MemoryContextAlloc(TopTransactionContext, VARSIZE_ANY(v));
+					memcpy(pend->fingerprint, v, VARSIZE_ANY(v));
+					row->values[Anum_keys_fingerprint - 1] = fpv;
+					row->nulls[Anum_keys_fingerprint - 1] = false;
+				}
+				outcome = CLAIM_CLAIMED;
+				break;
+			}
+
 			/* an expired row makes way for the new one (purge may beat us) */
 			if (found)
 			{
@@ -630,6 +737,16 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 			row_init_claim(row, req, fpv, now);
 			if (req->defer_insert)
 				row->found = false; /* the caller writes the completed row */
+			else if (req->defer_row && req->lease_us <= 0)
+			{
+				IdemPending p;
+
+				p.fingerprint = (text *) DatumGetPointer(fpv);
+				p.created_at = now;
+				p.expires_at = now + req->ttl_us;
+				idem_xact_remember_pending(id, &p);
+				row->found = false; /* complete() writes the row */
+			}
 			else
 				ks_insert(ks, row);
 			outcome = CLAIM_CLAIMED;
@@ -655,12 +772,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 			 * expect.
 			 */
 			if (req->lease_us > 0 && !row_has_lease(row))
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("idempotency key \"%s\" is already claimed without a lease by this transaction",
-								key_cstring(id)),
-						 errdetail("A claim without a lease must be completed or released in the transaction that made it."),
-						 errhint("Pass lease => to the first claim, or complete() or release() the key first.")));
+				api_refuse_lease_on_own_claim(id);
 			/* keep the first fingerprint given */
 			if (row->nulls[Anum_keys_fingerprint - 1] && fpv != (Datum) 0)
 			{
@@ -709,7 +821,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 		if (outcome == CLAIM_IN_PROGRESS)
 			row->nulls[Anum_keys_lease_token - 1] = true;	/* the holder's alone */
 	}
-	else if (req->lease_us <= 0 && row->found)
+	else if (req->lease_us <= 0 && row->found && ItemPointerIsValid(&row->tid))
 		idem_xact_remember_claim(id, &row->tid);
 	if (req->ks == NULL)
 		ks_close(ks);
@@ -766,10 +878,12 @@ idem_claim_internal(const ClaimRequest *req, KeyRow *row)
  * leaves the completed row in *row.
  */
 void
-idem_complete_internal(const KeyId *id, Datum response, bool response_null,
-					   Datum code, bool code_null, pg_uuid_t *token, KeyRow *row)
+idem_complete_internal(KeyStore *shared_ks, const KeyId *id, Datum response,
+					   bool response_null, Datum code, bool code_null,
+					   pg_uuid_t *token, KeyRow *row)
 {
-	KeyStore	ks;
+	KeyStore	own_ks;
+	KeyStore   *ks = shared_ks ? shared_ks : &own_ks;
 	TimestampTz now;
 	Size		size = 0;
 
@@ -777,8 +891,9 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 	if (!response_null)
 		size = idem_check_response_size(response);
 
-	ks_open(&ks);
-	now = api_fetch_held(&ks, id, row, "complete()");
+	if (shared_ks == NULL)
+		ks_open(ks);
+	now = api_fetch_held(ks, id, row, "complete()");
 	api_check_holder(id, row, token, "complete()");
 
 	/* A lease claim's result lives its time to live from now on. */
@@ -793,11 +908,40 @@ idem_complete_internal(const KeyId *id, Datum response, bool response_null,
 	row->nulls[Anum_keys_completed_at - 1] = false;
 	row->nulls[Anum_keys_lease_holder_pid - 1] = true;
 	row->nulls[Anum_keys_lease_expires_at - 1] = true;
-	if (ks_update(&ks, row) == TM_Deleted)
+	if (!ItemPointerIsValid(&row->tid))
+		ks_insert(ks, row);		/* a pending claim: its first row */
+	else if (ks_update(ks, row) == TM_Deleted)
 		api_raise_vanished(id);
 	idem_xact_finish_claim(id);
-	ks_close(&ks);
+	if (shared_ks == NULL)
+		ks_close(ks);
 	idem_stats_add(IDEM_STAT_RESPONSE_BYTES, id, size);
+}
+
+/*
+ * idem_release_internal gives up the caller's claim on id: its row is
+ * deleted, and the next claim starts afresh.  ks is the caller's open key
+ * store.
+ */
+void
+idem_release_internal(KeyStore *ks, const KeyId *id, pg_uuid_t *token)
+{
+	KeyRow		row;
+
+	idem_check_writable("release()");
+	(void) api_fetch_held(ks, id, &row, "release()");
+	api_check_holder(id, &row, token, "release()");
+	/* a pending claim has no row to delete */
+	if (ItemPointerIsValid(&row.tid) && ks_delete(ks, &row) != TM_Ok)
+		api_raise_vanished(id);
+	idem_xact_finish_claim(id);
+}
+
+/* idem_claim_outcome_name names an outcome as the SQL API reports it. */
+const char *
+idem_claim_outcome_name(ClaimOutcome outcome)
+{
+	return outcome_names[outcome];
 }
 
 /*
@@ -918,6 +1062,8 @@ api_claim(FunctionCallInfo fcinfo, bool is_uuid)
 	req.id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
 	req.id.scope = idem_scope_from_arg(fcinfo, 1);
 	req.defer_insert = false;
+	req.defer_row = false;
+	req.try_lock_first = false;
 	req.ks = NULL;
 	req.fingerprint = api_optional_text_arg(fcinfo, 2, "fingerprint",
 											IDEM_MAX_FINGERPRINT_LEN);
@@ -956,7 +1102,7 @@ api_complete(FunctionCallInfo fcinfo, bool is_uuid)
 	id.owner = GetUserId();
 	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
 	id.scope = idem_scope_from_arg(fcinfo, 3);
-	idem_complete_internal(&id,
+	idem_complete_internal(NULL, &id,
 						   PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
 						   PG_ARGISNULL(1),
 						   PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
@@ -986,7 +1132,6 @@ static Datum
 api_release(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	KeyId		id;
-	KeyRow		row;
 	KeyStore	ks;
 
 	id.owner = GetUserId();
@@ -995,11 +1140,7 @@ api_release(FunctionCallInfo fcinfo, bool is_uuid)
 	idem_check_writable("release()");
 
 	ks_open(&ks);
-	(void) api_fetch_held(&ks, &id, &row, "release()");
-	api_check_holder(&id, &row, api_token_arg(fcinfo, 2), "release()");
-	if (ks_delete(&ks, &row) != TM_Ok)
-		api_raise_vanished(&id);
-	idem_xact_finish_claim(&id);
+	idem_release_internal(&ks, &id, api_token_arg(fcinfo, 2));
 	ks_close(&ks);
 	idem_stats_count(IDEM_STAT_RELEASES, &id);
 	PG_RETURN_VOID();

@@ -31,6 +31,11 @@ typedef struct ClaimRequest
 	int64		ttl_us;			/* > 0 */
 	bool		defer_insert;	/* a new key: write no row, the caller will
 								 * write it completed (once()) */
+	bool		defer_row;		/* a new key, without a lease: write no row,
+								 * remember the claim as pending, and write
+								 * its row at complete() (claim_batch) */
+	bool		try_lock_first; /* take an uncontended lock before looking
+								 * for a completed row (mostly new keys) */
 	KeyStore   *ks;				/* the caller's open key store, or NULL */
 } ClaimRequest;
 
@@ -47,6 +52,9 @@ typedef struct IdemRunningOnce
 extern void idem_running_once_push(IdemRunningOnce *entry, const KeyId *id);
 extern void idem_running_once_pop(IdemRunningOnce *entry);
 
+extern void idem_check_key(const text *key, int elemno);
+extern void idem_check_text_length(const text *t, const char *argname,
+								   int max_len, int elemno);
 extern text *idem_key_from_arg(FunctionCallInfo fcinfo, int argno, bool is_uuid);
 extern text *idem_scope_from_arg(FunctionCallInfo fcinfo, int argno);
 extern int64 idem_interval_arg_usecs(FunctionCallInfo fcinfo, int argno,
@@ -58,8 +66,10 @@ extern Size idem_check_response_size(Datum response);
 extern ClaimOutcome idem_claim_internal(const ClaimRequest *req, KeyRow *row);
 extern void idem_insert_completed(const ClaimRequest *req, Datum response,
 								  KeyRow *row);
-extern void idem_complete_internal(const KeyId *id, Datum response, bool response_null,
-								   Datum code, bool code_null, pg_uuid_t *token,
-								   KeyRow *row);
+extern void idem_complete_internal(KeyStore *ks, const KeyId *id, Datum response,
+								   bool response_null, Datum code, bool code_null,
+								   pg_uuid_t *token, KeyRow *row);
+extern void idem_release_internal(KeyStore *ks, const KeyId *id, pg_uuid_t *token);
+extern const char *idem_claim_outcome_name(ClaimOutcome outcome);
 
 #endif							/* IDEMPOTENCY_API_H */

@@ -14,6 +14,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "batch.h"
 #include "compat.h"
 #include "idempotency.h"
 #include "stats.h"
@@ -51,6 +52,7 @@ _PG_init(void)
 							PGC_SUSET, GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
+	idem_batch_define_gucs();
 	idem_worker_define_gucs();
 	idem_stats_define_gucs();
 

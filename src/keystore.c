@@ -123,6 +123,8 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 	Oid			pkoid;
 
 	ks->lockmode = lockmode;
+	ks->mcxt = CurrentMemoryContext;
+	ks->nindexes = -1;
 	ks->heap = table_open(ks_relid(), lockmode);
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
@@ -142,6 +144,11 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 void
 ks_close(KeyStore *ks)
 {
+	int			i;
+
+	for (i = 0; i < ks->nindexes; i++)
+		if (ks->indexes[i] != ks->pkey)
+			index_close(ks->indexes[i], NoLock);
 	index_close(ks->pkey, NoLock);
 	table_close(ks->heap, NoLock);
 }
@@ -337,11 +344,31 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 	if (!ks_indexes_valid)
 		ks_build_indexes(ks);
 
+	/*
+	 * The store opens the indexes at its first write and keeps them open
+	 * until ks_close.  The list of indexes cannot change while the store is
+	 * open: the table is locked RowExclusiveLock, which CREATE INDEX (even
+	 * CONCURRENTLY, which waits for this transaction) and DROP INDEX
+	 * conflict with.  The descriptions (ks_indexes) may be rebuilt meanwhile
+	 * by an invalidation, so they are matched to the open indexes by OID.
+	 */
+	if (ks->nindexes < 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(ks->mcxt);
+
+		ks->indexes = palloc(sizeof(Relation) * Max(ks_nindexes, 1));
+		for (n = 0; n < ks_nindexes; n++)
+			ks->indexes[n] = (ks_indexes[n].indexoid == RelationGetRelid(ks->pkey)) ?
+				ks->pkey : index_open(ks_indexes[n].indexoid, RowExclusiveLock);
+		ks->nindexes = ks_nindexes;
+		MemoryContextSwitchTo(old);
+	}
+
 	for (n = 0; n < ks_nindexes; n++)
 	{
 		const KsIndex *ki = &ks_indexes[n];
 		IndexInfo  *ii = ki->info;
-		Relation	idx;
+		Relation	idx = NULL;
 		Datum		values[INDEX_MAX_KEYS];
 		bool		isnull[INDEX_MAX_KEYS];
 		int			i;
@@ -349,14 +376,13 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 		if (!ii->ii_ReadyForInserts ||
 			(ki->notnull_attnum != 0 && row->nulls[ki->notnull_attnum - 1]))
 			continue;
-		idx = (ki->indexoid == RelationGetRelid(ks->pkey)) ? ks->pkey :
-			index_open(ki->indexoid, RowExclusiveLock);
+		for (i = 0; i < ks->nindexes && idx == NULL; i++)
+			if (RelationGetRelid(ks->indexes[i]) == ki->indexoid)
+				idx = ks->indexes[i];
+		if (idx == NULL)
+			elog(ERROR, "index %u of idempotency.idempotency_keys is not open", ki->indexoid);
 		if (summarizing_only && !idem_index_is_summarizing(idx))
-		{
-			if (idx != ks->pkey)
-				index_close(idx, NoLock);
 			continue;
-		}
 		for (i = 0; i < ii->ii_NumIndexAttrs; i++)
 		{
 			AttrNumber	attnum = ii->ii_IndexAttrNumbers[i];
@@ -367,8 +393,6 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 		idem_index_insert(idx, values, isnull, tid, ks->heap,
 						  idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
 						  ii);
-		if (idx != ks->pkey)
-			index_close(idx, NoLock);
 	}
 }
 

@@ -65,7 +65,11 @@ typedef struct KeyRow
 	bool		nulls[Natts_keys];
 } KeyRow;
 
-/* An open key store for the length of one call */
+/*
+ * An open key store for the length of one call.  The table's indexes are
+ * opened, and their IndexInfo built, at its first write, for every write
+ * until ks_close (claim_batch writes hundreds of rows through one store).
+ */
 typedef struct KeyStore
 {
 	Relation	heap;
@@ -73,6 +77,9 @@ typedef struct KeyStore
 	LOCKMODE	lockmode;
 	bool		fingerprint_digest; /* fingerprint column is a bytea digest
 									 * (1.1), not the text given (1.0) */
+	MemoryContext mcxt;			/* where the open indexes' array lives */
+	int			nindexes;		/* -1 until the first write */
+	Relation   *indexes;		/* the indexes, open from the first write */
 } KeyStore;
 
 /* Bytes of the digest a 1.1 key table stores for a fingerprint */

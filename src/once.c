@@ -847,6 +847,8 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 	req.wait_ms = IDEM_WAIT_LOCK_TIMEOUT;
 	req.lease_us = -1;
 	req.defer_insert = true;
+	req.defer_row = false;
+	req.try_lock_first = false;
 
 	if (PG_ARGISNULL(stmt_arg))
 		ereport(ERROR,
@@ -915,7 +917,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 		once_plan_prepare(plan, sql);
 	response = once_run(plan, &params, &req.id, callcxt);
 	if (row.found)				/* a row to finish: recovered, or claimed earlier */
-		idem_complete_internal(&req.id, response, false, (Datum) 0, true, NULL, &row);
+		idem_complete_internal(NULL, &req.id, response, false, (Datum) 0, true, NULL, &row);
 	else
 		idem_insert_completed(&req, response, &row);
 	ks_close(&ks);

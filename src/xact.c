@@ -13,28 +13,53 @@
  *	  its parent.  At pre-commit only the claims still unfinished are read
  *	  back, and one still in_progress without a lease fails the commit with
  *	  IK005.  Nothing here is session state, so transaction pooling is safe.
+ *	  A claim may also be pending: claim_batch claims a new key without
+ *	  writing its row, and remembers here what the row will hold;
+ *	  complete() then writes the completed row at once, release() writes
+ *	  nothing, and a pending claim still open at pre-commit fails it without
+ *	  a look at the table.
+ *	  A transaction that claims many keys (claim_batch) also finds its claims
+ *	  through a hash table on the key's hash, built once the list grows past
+ *	  a few entries, so that each complete() does not scan every claim.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 #include "idempotency.h"
 #include "keystore.h"
+#include "locks.h"
 #include "stats.h"
 #include "xact.h"
 
 typedef struct XactClaim
 {
 	KeyId		id;				/* copies in TopTransactionContext */
+	uint64		hash;			/* idem_key_hash(&id) */
+	bool		gone;			/* forgotten: its subtransaction rolled back */
 	ItemPointerData tid;		/* the in_progress row the claim wrote */
+	bool		pending;		/* no row written yet: see below */
+	IdemPending pend;			/* a pending claim's row-to-be (copies) */
 	SubTransactionId claimed_in;	/* subtransaction of the claim */
 	SubTransactionId finished_in;	/* of complete()/release(), or Invalid */
 } XactClaim;
 
+/* The claims of one key hash, oldest first */
+typedef struct XactClaimBucket
+{
+	uint64		hash;
+	List	   *claims;
+} XactClaimBucket;
+
+/* With this many claims or more, they are also found through xact_index. */
+#define XACT_INDEX_MIN 16
+
 static List *xact_claims = NIL;
+static HTAB *xact_index = NULL;	/* in TopTransactionContext, or NULL */
 
 /* idem_same_key tells whether a and b name the same key. */
 bool
@@ -53,6 +78,23 @@ xact_find_open(const KeyId *id)
 {
 	int			i;
 
+	if (xact_index != NULL)
+	{
+		uint64		hash = idem_key_hash(id);
+		XactClaimBucket *b = hash_search(xact_index, &hash, HASH_FIND, NULL);
+
+		if (b == NULL)
+			return NULL;
+		for (i = list_length(b->claims) - 1; i >= 0; i--)
+		{
+			XactClaim  *c = (XactClaim *) list_nth(b->claims, i);
+
+			if (!c->gone && c->finished_in == InvalidSubTransactionId &&
+				idem_same_key(&c->id, id))
+				return c;
+		}
+		return NULL;
+	}
 	for (i = list_length(xact_claims) - 1; i >= 0; i--)
 	{
 		XactClaim  *c = (XactClaim *) list_nth(xact_claims, i);
@@ -63,43 +105,121 @@ xact_find_open(const KeyId *id)
 	return NULL;
 }
 
+/* Adds c to xact_index; in TopTransactionContext. */
+static void
+xact_index_add(XactClaim *c)
+{
+	bool		found;
+	XactClaimBucket *b = hash_search(xact_index, &c->hash, HASH_ENTER, &found);
+
+	if (!found)
+		b->claims = NIL;
+	b->claims = lappend(b->claims, c);
+}
+
+/* Builds xact_index from xact_claims; in TopTransactionContext. */
+static void
+xact_index_build(void)
+{
+	HASHCTL		ctl;
+	ListCell   *lc;
+
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(XactClaimBucket);
+	ctl.hcxt = TopTransactionContext;
+	xact_index = hash_create("idempotency claims of the transaction", 256, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	foreach(lc, xact_claims)
+		xact_index_add((XactClaim *) lfirst(lc));
+}
+
+/*
+ * Remembers a claim without a lease, whose row is at tid, or pending (pend
+ * given, tid NULL).
+ */
+static void
+xact_remember(const KeyId *id, ItemPointer tid, const IdemPending *pend)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	XactClaim  *c = xact_find_open(id);
+	bool		again = (c != NULL);	/* claimed again: same claim */
+
+	if (!again)
+	{
+		c = palloc(sizeof(XactClaim));
+		c->id.owner = id->owner;
+		c->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
+		c->id.key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
+		c->hash = idem_key_hash(&c->id);
+		c->gone = false;
+		c->claimed_in = GetCurrentSubTransactionId();
+		c->finished_in = InvalidSubTransactionId;
+	}
+	c->pending = (tid == NULL);
+	if (tid != NULL)
+		c->tid = *tid;
+	else
+	{
+		ItemPointerSetInvalid(&c->tid);
+		c->pend = *pend;
+		if (pend->fingerprint != NULL)
+			c->pend.fingerprint = (text *) pg_detoast_datum_copy((struct varlena *) pend->fingerprint);
+	}
+	if (!again)
+	{
+		xact_claims = lappend(xact_claims, c);
+		if (xact_index != NULL)
+			xact_index_add(c);
+		else if (list_length(xact_claims) >= XACT_INDEX_MIN)
+			xact_index_build();
+	}
+	MemoryContextSwitchTo(old);
+}
+
 /* Remembers a claim without a lease, whose row is at tid. */
 void
 idem_xact_remember_claim(const KeyId *id, ItemPointer tid)
 {
-	MemoryContext old;
-	XactClaim  *c = xact_find_open(id);
+	xact_remember(id, tid, NULL);
+}
 
-	if (c != NULL)
-	{
-		c->tid = *tid;			/* claimed again: same claim */
-		return;
-	}
-	old = MemoryContextSwitchTo(TopTransactionContext);
-	c = palloc(sizeof(XactClaim));
-	c->id.owner = id->owner;
-	c->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
-	c->id.key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
-	c->tid = *tid;
-	c->claimed_in = GetCurrentSubTransactionId();
-	c->finished_in = InvalidSubTransactionId;
-	xact_claims = lappend(xact_claims, c);
-	MemoryContextSwitchTo(old);
+/*
+ * Remembers a pending claim of id, which holds no claim yet: a claim without
+ * a lease whose row will be written only by its complete().
+ */
+void
+idem_xact_remember_pending(const KeyId *id, const IdemPending *pend)
+{
+	xact_remember(id, NULL, pend);
 }
 
 /*
  * idem_xact_claim_row returns true and the row position if this
- * transaction holds an unfinished claim without a lease on id.
+ * transaction holds an unfinished claim without a lease on id that wrote
+ * its row.
  */
 bool
 idem_xact_claim_row(const KeyId *id, ItemPointer tid)
 {
 	XactClaim  *c = xact_find_open(id);
 
-	if (c == NULL)
+	if (c == NULL || c->pending)
 		return false;
 	*tid = c->tid;
 	return true;
+}
+
+/*
+ * idem_xact_pending returns this transaction's unfinished pending claim of
+ * id, or NULL.  A fingerprint the caller sets in it must be allocated in
+ * TopTransactionContext.
+ */
+IdemPending *
+idem_xact_pending(const KeyId *id)
+{
+	XactClaim  *c = xact_find_open(id);
+
+	return (c != NULL && c->pending) ? &c->pend : NULL;
 }
 
 /* Marks this transaction's claim on id (if any) completed or released. */
@@ -110,6 +230,17 @@ idem_xact_finish_claim(const KeyId *id)
 
 	if (c != NULL)
 		c->finished_in = GetCurrentSubTransactionId();
+}
+
+/*
+ * idem_xact_claim_count returns how many keys this transaction has claimed
+ * without a lease: each of them holds its key's lock until the transaction
+ * ends, finished or not.
+ */
+int
+idem_xact_claim_count(void)
+{
+	return list_length(xact_claims);
 }
 
 /* Raises IK005 if a remembered claim is still open. */
@@ -135,10 +266,10 @@ xact_check_claims(bool prepare)
 			ks_open(&ks);
 			opened = true;
 		}
-		if (!ks_fetch(&ks, &c->id, KS_LATEST, false, &row) || !row.own)
-			continue;
-		if (row.nulls[Anum_keys_lease_expires_at - 1] &&
-			KR_TEXT_EQ(&row, Anum_keys_state, cstring_to_text("in_progress")))
+		if (c->pending ||
+			(ks_fetch(&ks, &c->id, KS_LATEST, false, &row) && row.own &&
+			 row.nulls[Anum_keys_lease_expires_at - 1] &&
+			 KR_TEXT_EQ(&row, Anum_keys_state, cstring_to_text("in_progress"))))
 		{
 			idem_stats_count(IDEM_STAT_COMMITS_REFUSED, &c->id);
 			if (idem_log_refused_commits)
@@ -173,7 +304,9 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			xact_claims = NIL;	/* its memory goes with TopTransactionContext */
+			/* their memory goes with TopTransactionContext */
+			xact_claims = NIL;
+			xact_index = NULL;
 			break;
 		default:
 			break;
@@ -196,7 +329,10 @@ xact_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 				XactClaim  *c = (XactClaim *) lfirst(lc);
 
 				if (c->claimed_in == mySubid)
+				{
+					c->gone = true; /* for xact_index */
 					xact_claims = foreach_delete_current(xact_claims, lc);
+				}
 				else if (c->finished_in == mySubid)
 					c->finished_in = InvalidSubTransactionId;
 			}

@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION idempotency;
 
-SELECT plan(29);
+SELECT plan(34);
 
 SELECT has_schema('idempotency');
 SELECT has_table('idempotency', 'idempotency_keys', 'the key table exists');
@@ -50,6 +50,19 @@ SELECT has_function('idempotency', 'checkpoint',
     ARRAY['uuid', 'text', 'text', 'uuid', 'interval'], 'checkpoint(uuid key, ...)');
 SELECT has_function('idempotency', 'lookup', ARRAY['text', 'text'], 'lookup(text key, scope)');
 SELECT has_function('idempotency', 'lookup', ARRAY['uuid', 'text'], 'lookup(uuid key, scope)');
+
+-- the batch calls for message consumers (1.1): text[] keys only
+SELECT has_function('idempotency', 'claim_batch',
+    ARRAY['text[]', 'text', 'text[]', 'interval', 'interval'], 'claim_batch(text[] keys, ...)');
+SELECT function_returns('idempotency', 'claim_batch',
+    ARRAY['text[]', 'text', 'text[]', 'interval', 'interval'],
+    'setof record', 'claim_batch returns a set of rows');
+SELECT has_function('idempotency', 'complete_batch',
+    ARRAY['text[]', 'jsonb[]', 'integer[]', 'text'], 'complete_batch(text[] keys, jsonb[] responses, ...)');
+SELECT has_function('idempotency', 'complete_batch',
+    ARRAY['jsonb', 'integer', 'text'], 'complete_batch(jsonb responses, ...)');
+SELECT has_function('idempotency', 'release_batch',
+    ARRAY['text[]', 'text'], 'release_batch(text[] keys, scope)');
 
 -- the functions live in the extension, not merely in its schema
 SELECT is((SELECT count(*)::int FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid

@@ -22,7 +22,8 @@ SELECT plan(26);
 CREATE TEMP TABLE audit_api (name name PRIMARY KEY);
 INSERT INTO audit_api VALUES
     ('claim'), ('complete'), ('release'), ('checkpoint'), ('lookup'),
-    ('once'), ('once_with'), ('fingerprint_digest');
+    ('once'), ('once_with'), ('fingerprint_digest'), ('claim_batch'), ('complete_batch'),
+    ('release_batch');
 
 -- Every member object of the extension.
 CREATE TEMP VIEW audit_members AS
