@@ -33,3 +33,7 @@ PROVE_TESTS  = $(sort $(wildcard test/t/*.pl))
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS does not track headers: rebuild every object when one changes, so
+# that no object keeps an old struct layout
+$(OBJS): $(wildcard src/*.h)

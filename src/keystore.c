@@ -124,7 +124,9 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 
 	ks->lockmode = lockmode;
 	ks->mcxt = CurrentMemoryContext;
-	ks->nindexes = -1;
+	ks->nindexes = 0;
+	ks->maxindexes = 0;
+	ks->indexes = NULL;
 	ks->heap = table_open(ks_relid(), lockmode);
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
@@ -147,8 +149,7 @@ ks_close(KeyStore *ks)
 	int			i;
 
 	for (i = 0; i < ks->nindexes; i++)
-		if (ks->indexes[i] != ks->pkey)
-			index_close(ks->indexes[i], NoLock);
+		index_close(ks->indexes[i], NoLock);
 	index_close(ks->pkey, NoLock);
 	table_close(ks->heap, NoLock);
 }
@@ -331,6 +332,37 @@ ks_build_indexes(KeyStore *ks)
 }
 
 /*
+ * The key store's open index indexoid, opened at its first use and kept
+ * open until ks_close.  The list of indexes cannot change while the store
+ * is open: the table is locked RowExclusiveLock, which CREATE INDEX (even
+ * CONCURRENTLY, which waits for this transaction) and DROP INDEX conflict
+ * with.  Indexes a row does not enter (the leases index, for a row without
+ * a lease) are never opened.
+ */
+static Relation
+ks_index_open(KeyStore *ks, Oid indexoid)
+{
+	Relation	idx;
+	int			i;
+
+	if (indexoid == RelationGetRelid(ks->pkey))
+		return ks->pkey;
+	for (i = 0; i < ks->nindexes; i++)
+		if (RelationGetRelid(ks->indexes[i]) == indexoid)
+			return ks->indexes[i];
+	if (ks->nindexes == ks->maxindexes)
+	{
+		ks->maxindexes = Max(4, 2 * ks->maxindexes);
+		ks->indexes = ks->indexes == NULL ?
+			MemoryContextAlloc(ks->mcxt, sizeof(Relation) * ks->maxindexes) :
+			repalloc(ks->indexes, sizeof(Relation) * ks->maxindexes);
+	}
+	idx = index_open(indexoid, RowExclusiveLock);
+	ks->indexes[ks->nindexes++] = idx;
+	return idx;
+}
+
+/*
  * Inserts the entries of row, stored at tid, into every index of the key
  * table, or only into the summarizing ones (after a HOT update that changed
  * their columns).  The indexes are on plain columns, so their values are
@@ -344,31 +376,11 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 	if (!ks_indexes_valid)
 		ks_build_indexes(ks);
 
-	/*
-	 * The store opens the indexes at its first write and keeps them open
-	 * until ks_close.  The list of indexes cannot change while the store is
-	 * open: the table is locked RowExclusiveLock, which CREATE INDEX (even
-	 * CONCURRENTLY, which waits for this transaction) and DROP INDEX
-	 * conflict with.  The descriptions (ks_indexes) may be rebuilt meanwhile
-	 * by an invalidation, so they are matched to the open indexes by OID.
-	 */
-	if (ks->nindexes < 0)
-	{
-		MemoryContext old = MemoryContextSwitchTo(ks->mcxt);
-
-		ks->indexes = palloc(sizeof(Relation) * Max(ks_nindexes, 1));
-		for (n = 0; n < ks_nindexes; n++)
-			ks->indexes[n] = (ks_indexes[n].indexoid == RelationGetRelid(ks->pkey)) ?
-				ks->pkey : index_open(ks_indexes[n].indexoid, RowExclusiveLock);
-		ks->nindexes = ks_nindexes;
-		MemoryContextSwitchTo(old);
-	}
-
 	for (n = 0; n < ks_nindexes; n++)
 	{
 		const KsIndex *ki = &ks_indexes[n];
 		IndexInfo  *ii = ki->info;
-		Relation	idx = NULL;
+		Relation	idx;
 		Datum		values[INDEX_MAX_KEYS];
 		bool		isnull[INDEX_MAX_KEYS];
 		int			i;
@@ -376,11 +388,7 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 		if (!ii->ii_ReadyForInserts ||
 			(ki->notnull_attnum != 0 && row->nulls[ki->notnull_attnum - 1]))
 			continue;
-		for (i = 0; i < ks->nindexes && idx == NULL; i++)
-			if (RelationGetRelid(ks->indexes[i]) == ki->indexoid)
-				idx = ks->indexes[i];
-		if (idx == NULL)
-			elog(ERROR, "index %u of idempotency.idempotency_keys is not open", ki->indexoid);
+		idx = ks_index_open(ks, ki->indexoid);
 		if (summarizing_only && !idem_index_is_summarizing(idx))
 			continue;
 		for (i = 0; i < ii->ii_NumIndexAttrs; i++)

@@ -78,8 +78,9 @@ typedef struct KeyStore
 	bool		fingerprint_digest; /* fingerprint column is a bytea digest
 									 * (1.1), not the text given (1.0) */
 	MemoryContext mcxt;			/* where the open indexes' array lives */
-	int			nindexes;		/* -1 until the first write */
-	Relation   *indexes;		/* the indexes, open from the first write */
+	int			nindexes;		/* indexes open (besides pkey), each from */
+	int			maxindexes;		/* its first use on (ks_index_open) */
+	Relation   *indexes;
 } KeyStore;
 
 /* Bytes of the digest a 1.1 key table stores for a fingerprint */
