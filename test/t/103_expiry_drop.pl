@@ -223,6 +223,13 @@ $node->safe_psql('postgres', 'ALTER DATABASE tmpl IS_TEMPLATE true');
 is($ret, 0, 'schedule_expiry() in a template database succeeds');
 like($err, qr/expiry does not run in template database "tmpl"/,
 	'... and says that expiry does not run there');
+# the launcher has reacted to the drops above (it frees a dropped database's
+# slot when it wakes), so nothing but its hourly look would find dn
+ok( $node->poll_query_until(
+		'postgres', q{
+	SELECT count(*) = 0 FROM idempotency.expiry_worker_state()
+	 WHERE datname IN ('owned', 'owned2')}),
+	'the launcher has let go of the dropped databases');
 $node->safe_psql('postgres', 'CREATE DATABASE dn TEMPLATE tmpl');
 
 # the launcher looks for new databases every hour
