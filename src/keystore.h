@@ -73,6 +73,8 @@ typedef struct KeyStore
 	LOCKMODE	lockmode;
 	bool		fingerprint_digest; /* fingerprint column is a bytea digest
 									 * (1.1), not the text given (1.0) */
+	struct KsCitus *citus;		/* a routed key table on Citus (ks_citus.c),
+								 * or NULL: the plain table, heap and pkey */
 } KeyStore;
 
 /* Bytes of the digest a 1.1 key table stores for a fingerprint */

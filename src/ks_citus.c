@@ -1,0 +1,656 @@
+/*-------------------------------------------------------------------------
+ * ks_citus.c
+ *	  The key store of the routed entry points on Citus (docs/citus.md):
+ *	  idempotency.keys_<colocation id>, a key table that distribute()
+ *	  created and Citus distributed by its routing column, colocated with
+ *	  a business table.  Every read and write is an SPI statement on that
+ *	  distributed table, so Citus plans it as a router query on the call's
+ *	  routing value and runs it, by local execution, on the shard of this
+ *	  node; the worker's shell table is never read or written.  The
+ *	  statements are prepared once per key table and kept.
+ *
+ *	  The table stores the owner by role name (OIDs differ between nodes)
+ *	  and a fingerprint as its digest.  The statements run as the key
+ *	  table's owner (the functions are the only way to write keys, as the
+ *	  direct path is on plain PostgreSQL); the caller's name selects the
+ *	  caller's rows.
+ *
+ *	  Ownership: a routed call must run on the node that holds the shard
+ *	  of its routing value, where its advisory key lock (locks.c) queues
+ *	  every duplicate.  Before the first access of a transaction to a
+ *	  routing value, and again after its first write (when Citus holds the
+ *	  shard's metadata lock for this transaction, so a shard move waits for
+ *	  it), the placement is checked against this node's group; elsewhere
+ *	  the call fails with IK006 before touching any table.
+ *
+ *	  The commit rule (xact.c) for routed claims: this file remembers, per
+ *	  transaction, the last state it wrote for each routed key, and refuses
+ *	  a commit that leaves one in_progress without a lease (IK005).  It
+ *	  also answers KeyRow.own from that memory, since an SPI read has no
+ *	  xmin.  Subtransaction ends keep the memory true.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "idempotency.h"
+#include "keystore.h"
+#include "ks_citus.h"
+#include "stats.h"
+#include "xact.h"
+
+/* The table's columns after routing: the plain layout with owner a name */
+#define KC_NCOLS (Natts_keys + 1)
+
+typedef struct KsCitusPlans
+{
+	Oid			relid;
+	Oid			routing_type;
+	Oid			table_owner;
+	bool		valid;			/* false after an invalidation of relid */
+	SPIPlanPtr	fetch;
+	SPIPlanPtr	insert;
+	SPIPlanPtr	update;
+	SPIPlanPtr	delete;
+	SPIPlanPtr	placement;
+	struct KsCitusPlans *next;
+} KsCitusPlans;
+
+/* A write of this transaction to a routed key */
+typedef struct KcWrite
+{
+	Oid			relid;
+	char	   *routing_text;
+	KeyId		id;
+	bool		open_claim;		/* left in_progress without a lease */
+	SubTransactionId subid;
+} KcWrite;
+
+/* A routing value whose placement this transaction checked */
+typedef struct KcChecked
+{
+	Oid			relid;
+	char	   *routing_text;
+	bool		after_write;	/* checked again after a write */
+} KcChecked;
+
+KsCitus    *ks_citus_current = NULL;
+
+static KsCitusPlans *kc_plans = NULL;
+static List *kc_writes = NIL;	/* in TopTransactionContext */
+static List *kc_checked = NIL;	/* in TopTransactionContext */
+static bool kc_callbacks_registered = false;
+
+static void kc_xact_callback(XactEvent event, void *arg);
+static void kc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								SubTransactionId parentSubid, void *arg);
+
+/* Marks the plans of an invalidated key table for rebuilding. */
+static void
+kc_relcache_callback(Datum arg, Oid relid)
+{
+	KsCitusPlans *p;
+
+	for (p = kc_plans; p != NULL; p = p->next)
+		if (relid == InvalidOid || relid == p->relid)
+			p->valid = false;
+}
+
+/* Registers the callbacks this file needs, once per backend. */
+void
+ks_citus_init(void)
+{
+	if (kc_callbacks_registered)
+		return;
+	CacheRegisterRelcacheCallback(kc_relcache_callback, (Datum) 0);
+	RegisterXactCallback(kc_xact_callback, NULL);
+	RegisterSubXactCallback(kc_subxact_callback, NULL);
+	kc_callbacks_registered = true;
+}
+
+/*
+ * ks_citus_enter makes target, filled in from the arguments, the key store
+ * of every ks_open until ks_citus_leave(previous), where previous is the
+ * ks_citus_current at entry.
+ */
+void
+ks_citus_enter(KsCitus *target, Oid relid, Oid routing_type, Datum routing)
+{
+	Oid			outfunc;
+	bool		isvarlena;
+
+	ks_citus_init();
+	target->relid = relid;
+	target->routing_type = routing_type;
+	target->routing = routing;
+	getTypeOutputInfo(routing_type, &outfunc, &isvarlena);
+	target->routing_text = OidOutputFunctionCall(outfunc, routing);
+	target->plans = NULL;
+	ks_citus_current = target;
+}
+
+void
+ks_citus_leave(KsCitus *previous)
+{
+	ks_citus_current = previous;
+}
+
+/* ---------- statements ---------- */
+
+static SPIPlanPtr
+kc_prepare(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+/* Frees a kept plan, if any. */
+static void
+kc_free(SPIPlanPtr *plan)
+{
+	if (*plan != NULL)
+		SPI_freeplan(*plan);
+	*plan = NULL;
+}
+
+/*
+ * The prepared statements of kc's key table, built on first use and
+ * again after the table changed.  Called inside SPI_connect.
+ */
+static KsCitusPlans *
+kc_get_plans(KsCitus *kc)
+{
+	KsCitusPlans *p;
+	char	   *table;
+	Oid			types[KC_NCOLS];
+	const char *where;
+
+	if (kc->plans != NULL && kc->plans->valid)
+		return kc->plans;
+	for (p = kc_plans; p != NULL; p = p->next)
+		if (p->relid == kc->relid && p->routing_type == kc->routing_type)
+			break;
+	if (p != NULL && p->valid)
+		return kc->plans = p;
+	if (p == NULL)
+	{
+		p = MemoryContextAllocZero(TopMemoryContext, sizeof(KsCitusPlans));
+		p->relid = kc->relid;
+		p->routing_type = kc->routing_type;
+		p->next = kc_plans;
+		kc_plans = p;
+	}
+	kc_free(&p->fetch);
+	kc_free(&p->insert);
+	kc_free(&p->update);
+	kc_free(&p->delete);
+	kc_free(&p->placement);
+
+	table = psprintf("%s.%s",
+					 quote_identifier(get_namespace_name(get_rel_namespace(kc->relid))),
+					 quote_identifier(get_rel_name(kc->relid)));
+	{
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(kc->relid));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for relation %u", kc->relid);
+		p->table_owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+		ReleaseSysCache(tup);
+	}
+
+	types[0] = kc->routing_type;
+	types[1] = NAMEOID;
+	types[2] = TEXTOID;
+	types[3] = TEXTOID;
+	types[4] = TEXTOID;			/* state */
+	types[5] = BYTEAOID;		/* fingerprint */
+	types[6] = JSONBOID;		/* response */
+	types[7] = INT4OID;			/* response_code */
+	types[8] = TEXTOID;			/* recovery_point */
+	types[9] = UUIDOID;			/* lease_token */
+	types[10] = INT4OID;		/* lease_holder_pid */
+	types[11] = INTERVALOID;	/* lease_interval */
+	types[12] = TIMESTAMPTZOID; /* lease_expires_at */
+	types[13] = TIMESTAMPTZOID; /* created_at */
+	types[14] = TIMESTAMPTZOID; /* completed_at */
+	types[15] = TIMESTAMPTZOID; /* expires_at */
+
+	/* routing first: Citus routes on it; the rest is the primary key */
+	where = "routing OPERATOR(pg_catalog.=) $1"
+		" AND key OPERATOR(pg_catalog.=) ($4 COLLATE pg_catalog.\"C\")"
+		" AND scope OPERATOR(pg_catalog.=) ($3 COLLATE pg_catalog.\"C\")"
+		" AND owner OPERATOR(pg_catalog.=) $2";
+
+	p->fetch = kc_prepare(psprintf("SELECT state, fingerprint, response, response_code,"
+								   " recovery_point, lease_token, lease_holder_pid,"
+								   " lease_interval, lease_expires_at, created_at,"
+								   " completed_at, expires_at FROM %s WHERE %s",
+								   table, where), 4, types);
+	p->insert = kc_prepare(psprintf("INSERT INTO %s (routing, owner, scope, key, state,"
+									" fingerprint, response, response_code, recovery_point,"
+									" lease_token, lease_holder_pid, lease_interval,"
+									" lease_expires_at, created_at, completed_at, expires_at)"
+									" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+									" $12, $13, $14, $15, $16)", table),
+						   KC_NCOLS, types);
+	p->update = kc_prepare(psprintf("UPDATE %s SET state = $5, fingerprint = $6,"
+									" response = $7, response_code = $8, recovery_point = $9,"
+									" lease_token = $10, lease_holder_pid = $11,"
+									" lease_interval = $12, lease_expires_at = $13,"
+									" created_at = $14, completed_at = $15, expires_at = $16"
+									" WHERE %s", table, where),
+						   KC_NCOLS, types);
+	p->delete = kc_prepare(psprintf("DELETE FROM %s WHERE %s", table, where), 4, types);
+	p->placement = kc_prepare(psprintf("SELECT pg_catalog.bool_or(pl.groupid OPERATOR(pg_catalog.=) lg.groupid)"
+									   " FROM pg_catalog.pg_dist_placement pl,"
+									   " pg_catalog.pg_dist_local_group lg"
+									   " WHERE pl.shardid OPERATOR(pg_catalog.=)"
+									   " pg_catalog.get_shard_id_for_distribution_column(%u::pg_catalog.regclass, $1)",
+									   kc->relid), 1, types);
+	p->valid = true;
+	return kc->plans = p;
+}
+
+/*
+ * Runs plan with args as the key table's owner: the key table is written
+ * only through the API, whose functions act for the caller by name.
+ */
+static int
+kc_execute(KsCitusPlans *p, SPIPlanPtr plan, Datum *args, const char *nulls,
+		   bool read_only)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			rc;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(p->table_owner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	rc = SPI_execute_plan(plan, args, nulls, read_only, 0);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return rc;
+}
+
+/* ---------- this transaction's memory ---------- */
+
+static bool
+kc_same_target(Oid relid, const char *routing_text, const KsCitus *kc)
+{
+	return relid == kc->relid && strcmp(routing_text, kc->routing_text) == 0;
+}
+
+static KcChecked *
+kc_find_checked(const KsCitus *kc)
+{
+	ListCell   *lc;
+
+	foreach(lc, kc_checked)
+	{
+		KcChecked  *c = (KcChecked *) lfirst(lc);
+
+		if (kc_same_target(c->relid, c->routing_text, kc))
+			return c;
+	}
+	return NULL;
+}
+
+/* The last write of this transaction to id in kc's table, or NULL. */
+static KcWrite *
+kc_find_write(const KsCitus *kc, const KeyId *id)
+{
+	int			i;
+
+	for (i = list_length(kc_writes) - 1; i >= 0; i--)
+	{
+		KcWrite    *w = (KcWrite *) list_nth(kc_writes, i);
+
+		if (kc_same_target(w->relid, w->routing_text, kc) && idem_same_key(&w->id, id))
+			return w;
+	}
+	return NULL;
+}
+
+static void
+kc_remember_write(const KsCitus *kc, const KeyRow *row, bool deleted)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	KcWrite    *w = palloc(sizeof(KcWrite));
+
+	w->relid = kc->relid;
+	w->routing_text = pstrdup(kc->routing_text);
+	w->id.owner = DatumGetObjectId(row->values[Anum_keys_owner - 1]);
+	w->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_scope - 1]));
+	w->id.key = (text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_key - 1]));
+	w->open_claim = !deleted &&
+		row->nulls[Anum_keys_lease_expires_at - 1] &&
+		KR_TEXT_EQ(row, Anum_keys_state, cstring_to_text("in_progress"));
+	w->subid = GetCurrentSubTransactionId();
+	kc_writes = lappend(kc_writes, w);
+	MemoryContextSwitchTo(old);
+}
+
+/* ---------- placement ---------- */
+
+/* Raises IK006 unless this node holds the shard of kc's routing value. */
+static void
+kc_check_placement(KsCitusPlans *p, KsCitus *kc)
+{
+	Datum		args[1];
+	bool		isnull;
+	Datum		local;
+
+	args[0] = kc->routing;
+	(void) kc_execute(p, p->placement, args, NULL, false);
+	local = SPI_processed == 1 ?
+		SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull) : (Datum) 0;
+	if (SPI_processed != 1 || isnull || !DatumGetBool(local))
+		ereport(ERROR,
+				(errcode(ERRCODE_IDEM_NOT_SHARD_NODE),
+				 errmsg("this node does not hold the shard of routing value %s in %s",
+						kc->routing_text, get_rel_name(kc->relid)),
+				 errdetail("A routed idempotency function must run on the worker that holds the key's shard."),
+				 errhint("Call it through the coordinator in a form Citus delegates, SELECT * FROM schema.claim(...); "
+						 "if the shard has just moved, retry the transaction.")));
+}
+
+/*
+ * Checks the placement before the first access of this transaction to
+ * kc's routing value, or after its first write (after_write).
+ */
+static void
+kc_ensure_placement(KsCitusPlans *p, KsCitus *kc, bool after_write)
+{
+	KcChecked  *c = kc_find_checked(kc);
+
+	if (c != NULL && (!after_write || c->after_write))
+		return;
+	kc_check_placement(p, kc);
+	if (c == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+		c = palloc(sizeof(KcChecked));
+		c->relid = kc->relid;
+		c->routing_text = pstrdup(kc->routing_text);
+		c->after_write = false;
+		kc_checked = lappend(kc_checked, c);
+		MemoryContextSwitchTo(old);
+	}
+	if (after_write)
+		c->after_write = true;
+}
+
+/* ---------- the key store ---------- */
+
+/*
+ * ks_citus_open opens the current routed key store (ks_citus_current)
+ * as ks; the placement is checked here, before any key is read.
+ */
+void
+ks_citus_open(KeyStore *ks, LOCKMODE lockmode)
+{
+	KsCitus    *kc = ks_citus_current;
+
+	memset(ks, 0, sizeof(*ks));
+	ks->citus = kc;
+	ks->lockmode = lockmode;
+	ks->fingerprint_digest = true;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	kc_ensure_placement(kc_get_plans(kc), kc, false);
+	SPI_finish();
+}
+
+/* The statement arguments for id: routing, owner by name, scope, key. */
+static void
+kc_id_args(const KsCitus *kc, const KeyId *id, Datum *args)
+{
+	args[0] = kc->routing;
+	args[1] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(id->owner, false)));
+	args[2] = PointerGetDatum(id->scope);
+	args[3] = PointerGetDatum(id->key);
+}
+
+/*
+ * ks_citus_fetch reads id's row: KS_ACTIVE with the statement's snapshot,
+ * KS_LATEST (and KS_DIRTY, which SQL cannot read) with a new one.
+ */
+bool
+ks_citus_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which, KeyRow *row)
+{
+	KsCitus    *kc = ks->citus;
+	MemoryContext callcxt = CurrentMemoryContext;
+	KsCitusPlans *p;
+	Datum		args[4];
+	int			i;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	p = kc_get_plans(kc);
+	kc_id_args(kc, id, args);
+	(void) kc_execute(p, p->fetch, args, NULL, which == KS_ACTIVE);
+	row->found = SPI_processed > 0;
+	if (row->found)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(callcxt);
+
+		row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(id->owner);
+		row->nulls[Anum_keys_owner - 1] = false;
+		row->values[Anum_keys_scope - 1] = PointerGetDatum(id->scope);
+		row->nulls[Anum_keys_scope - 1] = false;
+		row->values[Anum_keys_key - 1] = PointerGetDatum(id->key);
+		row->nulls[Anum_keys_key - 1] = false;
+		for (i = Anum_keys_state; i <= Natts_keys; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(td, i - Anum_keys_state);
+			Datum		v = SPI_getbinval(tup, td, i - Anum_keys_state + 1,
+										  &row->nulls[i - 1]);
+
+			row->values[i - 1] = row->nulls[i - 1] ? (Datum) 0 :
+				datumCopy(v, att->attbyval, att->attlen);
+		}
+		MemoryContextSwitchTo(old);
+		ItemPointerSet(&row->tid, 0, 1);	/* no position: keys by identity */
+		row->own = kc_find_write(kc, id) != NULL;
+		row->in_snapshot = true;
+	}
+	SPI_finish();
+	return row->found;
+}
+
+/* Runs the insert or update statement with row's values. */
+static int
+kc_write(KeyStore *ks, KeyRow *row, bool insert)
+{
+	KsCitus    *kc = ks->citus;
+	KsCitusPlans *p;
+	Datum		args[KC_NCOLS];
+	char		nulls[KC_NCOLS];
+	KeyId		id;
+	int			i;
+	uint64		n;
+
+	id.owner = DatumGetObjectId(row->values[Anum_keys_owner - 1]);
+	id.scope = DatumGetTextPP(row->values[Anum_keys_scope - 1]);
+	id.key = DatumGetTextPP(row->values[Anum_keys_key - 1]);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	p = kc_get_plans(kc);
+	kc_id_args(kc, &id, args);
+	memset(nulls, ' ', sizeof(nulls));
+	for (i = Anum_keys_state; i <= Natts_keys; i++)
+	{
+		args[i] = row->values[i - 1];
+		nulls[i] = row->nulls[i - 1] ? 'n' : ' ';
+	}
+	(void) kc_execute(p, insert ? p->insert : p->update, args, nulls, false);
+	n = SPI_processed;
+	if (n > 0)
+		kc_ensure_placement(p, kc, true);
+	SPI_finish();
+	if (n > 0)
+		kc_remember_write(kc, row, false);
+	return (int) n;
+}
+
+/* ks_citus_insert writes row as a new row of the routed key table. */
+void
+ks_citus_insert(KeyStore *ks, KeyRow *row)
+{
+	if (kc_write(ks, row, true) != 1)
+		elog(ERROR, "routed key insert wrote no row");
+	ItemPointerSet(&row->tid, 0, 1);
+	row->found = true;
+	row->own = true;
+	row->in_snapshot = true;
+}
+
+/* ks_citus_update: as ks_update; TM_Deleted when the row is gone. */
+TM_Result
+ks_citus_update(KeyStore *ks, KeyRow *row)
+{
+	if (kc_write(ks, row, false) == 0)
+		return TM_Deleted;
+	row->own = true;
+	return TM_Ok;
+}
+
+/* ks_citus_delete: as ks_delete; TM_Deleted when the row was gone. */
+TM_Result
+ks_citus_delete(KeyStore *ks, KeyRow *row)
+{
+	KsCitus    *kc = ks->citus;
+	KsCitusPlans *p;
+	Datum		args[4];
+	KeyId		id;
+	uint64		n;
+
+	id.owner = DatumGetObjectId(row->values[Anum_keys_owner - 1]);
+	id.scope = DatumGetTextPP(row->values[Anum_keys_scope - 1]);
+	id.key = DatumGetTextPP(row->values[Anum_keys_key - 1]);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	p = kc_get_plans(kc);
+	kc_id_args(kc, &id, args);
+	(void) kc_execute(p, p->delete, args, NULL, false);
+	n = SPI_processed;
+	if (n > 0)
+		kc_ensure_placement(p, kc, true);
+	SPI_finish();
+	if (n > 0)
+		kc_remember_write(kc, row, true);
+	row->found = false;
+	return n > 0 ? TM_Ok : TM_Deleted;
+}
+
+/* ---------- transaction ends ---------- */
+
+/* Raises IK005 if a routed key was left claimed without a lease. */
+static void
+kc_check_claims(bool prepare)
+{
+	ListCell   *lc;
+
+	foreach(lc, kc_writes)
+	{
+		KcWrite    *w = (KcWrite *) lfirst(lc);
+		KsCitus		kc;
+
+		kc.relid = w->relid;
+		kc.routing_text = w->routing_text;
+		if (!w->open_claim || kc_find_write(&kc, &w->id) != w)
+			continue;			/* finished, or not the key's last write */
+		idem_stats_count(IDEM_STAT_COMMITS_REFUSED, &w->id);
+		if (idem_log_refused_commits)
+			idem_log_event(&w->id, "refused commit",
+						   prepare ? "PREPARE TRANSACTION without complete() or release()" :
+						   "COMMIT without complete() or release()");
+		ereport(ERROR,
+				(errcode(ERRCODE_IDEM_CLAIM_NOT_FINISHED),
+				 errmsg("cannot %s a transaction that claimed idempotency key \"%s\" without completing or releasing it",
+						prepare ? "prepare" : "commit",
+						text_to_cstring(w->id.key)),
+				 errdetail("Committing would leave the key claimed with no result, and a retry would redo the work."),
+				 errhint("Call complete() or release() before COMMIT, or claim with a lease.")));
+	}
+}
+
+static void
+kc_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (kc_writes != NIL)
+				kc_check_claims(event == XACT_EVENT_PRE_PREPARE);
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			/* their memory goes with TopTransactionContext */
+			kc_writes = NIL;
+			kc_checked = NIL;
+			ks_citus_current = NULL;
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+kc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	switch (event)
+	{
+		case SUBXACT_EVENT_ABORT_SUB:
+			/* the writes are undone; the placement checks still hold */
+			foreach(lc, kc_writes)
+			{
+				KcWrite    *w = (KcWrite *) lfirst(lc);
+
+				if (w->subid == mySubid)
+					kc_writes = foreach_delete_current(kc_writes, lc);
+			}
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+			foreach(lc, kc_writes)
+			{
+				KcWrite    *w = (KcWrite *) lfirst(lc);
+
+				if (w->subid == mySubid)
+					w->subid = parentSubid;
+			}
+			break;
+		default:
+			break;
+	}
+}
