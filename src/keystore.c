@@ -132,6 +132,7 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 	ks->citus = NULL;
 	ks->lockmode = lockmode;
 	ks->heap = table_open(ks_relid(), lockmode);
+	ks_citus_refuse_plain(ks->heap);	/* never read a Citus shell */
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
 			 RelationGetDescr(ks->heap)->natts, Natts_keys);

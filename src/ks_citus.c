@@ -32,15 +32,20 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -94,6 +99,10 @@ static List *kc_writes = NIL;	/* in TopTransactionContext */
 static List *kc_checked = NIL;	/* in TopTransactionContext */
 static bool kc_callbacks_registered = false;
 
+/* Whether the plain key table is a Citus table (ks_citus_refuse_plain) */
+static Oid	kc_plain_relid = InvalidOid;
+static bool kc_plain_distributed = false;
+
 static void kc_xact_callback(XactEvent event, void *arg);
 static void kc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								SubTransactionId parentSubid, void *arg);
@@ -107,6 +116,8 @@ kc_relcache_callback(Datum arg, Oid relid)
 	for (p = kc_plans; p != NULL; p = p->next)
 		if (relid == InvalidOid || relid == p->relid)
 			p->valid = false;
+	if (relid == InvalidOid || relid == kc_plain_relid)
+		kc_plain_relid = InvalidOid;
 }
 
 /* Registers the callbacks this file needs, once per backend. */
@@ -146,6 +157,47 @@ void
 ks_citus_leave(KsCitus *previous)
 {
 	ks_citus_current = previous;
+}
+
+/*
+ * ks_citus_refuse_plain raises 55000 when the plain key table heap (the
+ * 1.0 functions' idempotency.idempotency_keys) has been made a Citus table
+ * by hand: the heap would then be a shell, and reading it would answer from
+ * stale or absent rows.  The answer is kept until the table's relcache
+ * entry is invalidated, so plain PostgreSQL pays one comparison per call.
+ */
+void
+ks_citus_refuse_plain(Relation heap)
+{
+	Oid			relid = RelationGetRelid(heap);
+
+	if (relid != kc_plain_relid)
+	{
+		Oid			dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+
+		ks_citus_init();
+		kc_plain_distributed = false;
+		if (OidIsValid(dist))
+		{
+			Relation	rel = table_open(dist, AccessShareLock);
+			ScanKeyData key;
+			SysScanDesc scan;
+
+			/* pg_dist_partition.logicalrelid is its first column */
+			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+			scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+			kc_plain_distributed = HeapTupleIsValid(systable_getnext(scan));
+			systable_endscan(scan);
+			table_close(rel, AccessShareLock);
+		}
+		kc_plain_relid = relid;
+	}
+	if (kc_plain_distributed)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("idempotency.idempotency_keys is a Citus table"),
+				 errdetail("The functions of schema idempotency use the key table directly, which on Citus is an empty shell."),
+				 errhint("Undistribute it, and use idempotency.distribute() for keys colocated with a business table.")));
 }
 
 /* ---------- statements ---------- */

@@ -45,5 +45,6 @@ extern void ks_citus_insert(KeyStore *ks, KeyRow *row);
 extern TM_Result ks_citus_update(KeyStore *ks, KeyRow *row);
 extern TM_Result ks_citus_delete(KeyStore *ks, KeyRow *row);
 extern void ks_citus_init(void);
+extern void ks_citus_refuse_plain(Relation heap);
 
 #endif							/* IDEMPOTENCY_KS_CITUS_H */
