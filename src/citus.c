@@ -174,14 +174,14 @@ routed_lookup(Oid fn_oid)
 
 /*
  * routed_call runs body, a plain function of the API, on fcinfo's
- * arguments after the first, with the call's key table as key store.
+ * arguments after the first (body_nargs of them, or at least -body_nargs), with the call's key table as key store.
  * The call expression body sees is the routed one without its routing
  * argument, so argument types, VARIADIC and the result type line up.
  */
 static Datum
-routed_call(FunctionCallInfo fcinfo, PGFunction body)
+routed_call(FunctionCallInfo fcinfo, PGFunction body, int body_nargs)
 {
-	RoutedFunc *rf = routed_lookup(fcinfo->flinfo->fn_oid);
+	RoutedFunc *rf;
 	KsCitus		target;
 	KsCitus    *previous = ks_citus_current;
 	FmgrInfo	flinfo;
@@ -190,6 +190,14 @@ routed_call(FunctionCallInfo fcinfo, PGFunction body)
 	int			i;
 	volatile Datum result = (Datum) 0;
 
+	/* a function made by hand with other arguments must not reach body */
+	if (body_nargs >= 0 ? nargs != body_nargs : nargs < -body_nargs)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("function %s does not have the arguments of a routed idempotency function",
+						format_procedure(fcinfo->flinfo->fn_oid)),
+				 errhint("Create routed functions with idempotency.distribute().")));
+	rf = routed_lookup(fcinfo->flinfo->fn_oid);
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -232,35 +240,35 @@ routed_call(FunctionCallInfo fcinfo, PGFunction body)
 Datum
 idempotency_routed_claim(PG_FUNCTION_ARGS)
 {
-	return routed_call(fcinfo, idempotency_claim);
+	return routed_call(fcinfo, idempotency_claim, 6);
 }
 
 Datum
 idempotency_routed_complete(PG_FUNCTION_ARGS)
 {
-	return routed_call(fcinfo, idempotency_complete);
+	return routed_call(fcinfo, idempotency_complete, 5);
 }
 
 Datum
 idempotency_routed_release(PG_FUNCTION_ARGS)
 {
-	return routed_call(fcinfo, idempotency_release);
+	return routed_call(fcinfo, idempotency_release, 3);
 }
 
 Datum
 idempotency_routed_checkpoint(PG_FUNCTION_ARGS)
 {
-	return routed_call(fcinfo, idempotency_checkpoint);
+	return routed_call(fcinfo, idempotency_checkpoint, 5);
 }
 
 Datum
 idempotency_routed_lookup(PG_FUNCTION_ARGS)
 {
-	return routed_call(fcinfo, idempotency_lookup);
+	return routed_call(fcinfo, idempotency_lookup, 2);
 }
 
 Datum
 idempotency_routed_once(PG_FUNCTION_ARGS)
 {
-	return routed_call(fcinfo, idempotency_once);
+	return routed_call(fcinfo, idempotency_once, -2);
 }
