@@ -21,13 +21,19 @@
  *	  routing value, and again after its first write (when Citus holds the
  *	  shard's metadata lock for this transaction, so a shard move waits for
  *	  it), the placement is checked against this node's group; elsewhere
- *	  the call fails with IK006 before touching any table.
+ *	  the call fails with IK006 before touching any table.  The check calls
+ *	  Citus's get_shard_id_for_distribution_column through fmgr and reads
+ *	  pg_dist_placement and pg_dist_local_group directly: no SPI, no
+ *	  planning, no link to Citus.
  *
  *	  The commit rule (xact.c) for routed claims: this file remembers, per
  *	  transaction, the last state it wrote for each routed key, and refuses
  *	  a commit that leaves one in_progress without a lease (IK005).  It
  *	  also answers KeyRow.own from that memory, since an SPI read has no
- *	  xmin.  Subtransaction ends keep the memory true.
+ *	  xmin, and answers reads of a key the transaction wrote with the row
+ *	  written (its writers are serialised by the key lock until the end of
+ *	  the transaction), which saves complete() a statement.
+ *	  Subtransaction ends keep the memory true.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -43,6 +49,8 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
@@ -60,6 +68,22 @@
 /* The table's columns after routing: the plain layout with owner a name */
 #define KC_NCOLS (Natts_keys + 1)
 
+/* Types of the columns from state to expires_at */
+static const Oid kc_column_types[Natts_keys - Anum_keys_state + 1] = {
+	TEXTOID,					/* state */
+	BYTEAOID,					/* fingerprint */
+	JSONBOID,					/* response */
+	INT4OID,					/* response_code */
+	TEXTOID,					/* recovery_point */
+	UUIDOID,					/* lease_token */
+	INT4OID,					/* lease_holder_pid */
+	INTERVALOID,				/* lease_interval */
+	TIMESTAMPTZOID,				/* lease_expires_at */
+	TIMESTAMPTZOID,				/* created_at */
+	TIMESTAMPTZOID,				/* completed_at */
+	TIMESTAMPTZOID				/* expires_at */
+};
+
 typedef struct KsCitusPlans
 {
 	Oid			relid;
@@ -70,7 +94,6 @@ typedef struct KsCitusPlans
 	SPIPlanPtr	insert;
 	SPIPlanPtr	update;
 	SPIPlanPtr	delete;
-	SPIPlanPtr	placement;
 	struct KsCitusPlans *next;
 } KsCitusPlans;
 
@@ -81,6 +104,9 @@ typedef struct KcWrite
 	char	   *routing_text;
 	KeyId		id;
 	bool		open_claim;		/* left in_progress without a lease */
+	bool		deleted;
+	Datum		values[Natts_keys]; /* the row written (not deleted) */
+	bool		nulls[Natts_keys];
 	SubTransactionId subid;
 } KcWrite;
 
@@ -255,7 +281,6 @@ kc_get_plans(KsCitus *kc)
 	kc_free(&p->insert);
 	kc_free(&p->update);
 	kc_free(&p->delete);
-	kc_free(&p->placement);
 
 	table = psprintf("%s.%s",
 					 quote_identifier(get_namespace_name(get_rel_namespace(kc->relid))),
@@ -273,18 +298,7 @@ kc_get_plans(KsCitus *kc)
 	types[1] = NAMEOID;
 	types[2] = TEXTOID;
 	types[3] = TEXTOID;
-	types[4] = TEXTOID;			/* state */
-	types[5] = BYTEAOID;		/* fingerprint */
-	types[6] = JSONBOID;		/* response */
-	types[7] = INT4OID;			/* response_code */
-	types[8] = TEXTOID;			/* recovery_point */
-	types[9] = UUIDOID;			/* lease_token */
-	types[10] = INT4OID;		/* lease_holder_pid */
-	types[11] = INTERVALOID;	/* lease_interval */
-	types[12] = TIMESTAMPTZOID; /* lease_expires_at */
-	types[13] = TIMESTAMPTZOID; /* created_at */
-	types[14] = TIMESTAMPTZOID; /* completed_at */
-	types[15] = TIMESTAMPTZOID; /* expires_at */
+	memcpy(types + 4, kc_column_types, sizeof(kc_column_types));
 
 	/* routing first: Citus routes on it; the rest is the primary key */
 	where = "routing OPERATOR(pg_catalog.=) $1"
@@ -312,12 +326,6 @@ kc_get_plans(KsCitus *kc)
 									" WHERE %s", table, where),
 						   KC_NCOLS, types);
 	p->delete = kc_prepare(psprintf("DELETE FROM %s WHERE %s", table, where), 4, types);
-	p->placement = kc_prepare(psprintf("SELECT pg_catalog.bool_or(pl.groupid OPERATOR(pg_catalog.=) lg.groupid)"
-									   " FROM pg_catalog.pg_dist_placement pl,"
-									   " pg_catalog.pg_dist_local_group lg"
-									   " WHERE pl.shardid OPERATOR(pg_catalog.=)"
-									   " pg_catalog.get_shard_id_for_distribution_column(%u::pg_catalog.regclass, $1)",
-									   kc->relid), 1, types);
 	p->valid = true;
 	return kc->plans = p;
 }
@@ -397,6 +405,24 @@ kc_remember_write(const KsCitus *kc, const KeyRow *row, bool deleted)
 	w->open_claim = !deleted &&
 		row->nulls[Anum_keys_lease_expires_at - 1] &&
 		KR_TEXT_EQ(row, Anum_keys_state, cstring_to_text("in_progress"));
+	w->deleted = deleted;
+	memset(w->nulls, true, sizeof(w->nulls));
+	if (!deleted)
+	{
+		int			i;
+
+		for (i = Anum_keys_state; i <= Natts_keys; i++)
+		{
+			int16		len;
+			bool		byval;
+
+			w->nulls[i - 1] = row->nulls[i - 1];
+			if (row->nulls[i - 1])
+				continue;
+			get_typlenbyval(kc_column_types[i - Anum_keys_state], &len, &byval);
+			w->values[i - 1] = datumCopy(row->values[i - 1], byval, len);
+		}
+	}
 	w->subid = GetCurrentSubTransactionId();
 	kc_writes = lappend(kc_writes, w);
 	MemoryContextSwitchTo(old);
@@ -404,19 +430,112 @@ kc_remember_write(const KsCitus *kc, const KeyRow *row, bool deleted)
 
 /* ---------- placement ---------- */
 
+/* A column of a Citus catalog table, by name */
+static AttrNumber
+kc_attnum(Oid relid, const char *name)
+{
+	AttrNumber	a = get_attnum(relid, name);
+
+	if (a == InvalidAttrNumber)
+		elog(ERROR, "Citus catalog %s has no column %s", get_rel_name(relid), name);
+	return a;
+}
+
+/*
+ * The shard of kc's routing value, from Citus's
+ * get_shard_id_for_distribution_column(regclass, "any"), called through
+ * fmgr (not SPI: no planning) with a call expression that gives the
+ * routing value's type, which the function reads from it.
+ */
+static int64
+kc_shard_id(KsCitus *kc)
+{
+	static Oid	fn = InvalidOid;
+	Oid			argtypes[2] = {REGCLASSOID, ANYOID};
+	FmgrInfo	flinfo;
+	FuncExpr   *fe;
+	LOCAL_FCINFO(fcinfo, 2);
+	Datum		result;
+	int16		typlen;
+	bool		typbyval;
+
+	if (!OidIsValid(fn))
+		fn = LookupFuncName(list_make2(makeString("pg_catalog"),
+									   makeString("get_shard_id_for_distribution_column")),
+							2, argtypes, false);
+	fmgr_info(fn, &flinfo);
+	get_typlenbyval(kc->routing_type, &typlen, &typbyval);
+	fe = makeFuncExpr(fn, INT8OID,
+					  list_make2(makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+										   ObjectIdGetDatum(kc->relid), false, true),
+								 makeConst(kc->routing_type, -1, InvalidOid, typlen,
+										   kc->routing, false, typbyval)),
+					  InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+	flinfo.fn_expr = (Node *) fe;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 2, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(kc->relid);
+	fcinfo->args[0].isnull = false;
+	fcinfo->args[1].value = kc->routing;
+	fcinfo->args[1].isnull = false;
+	result = FunctionCallInvoke(fcinfo);
+	if (fcinfo->isnull)
+		elog(ERROR, "no shard for routing value %s", kc->routing_text);
+	return DatumGetInt64(result);
+}
+
+/* Whether a placement of shardid is in this node's group (Citus's catalogs). */
+static bool
+kc_shard_is_local(int64 shardid)
+{
+	Oid			placement = get_relname_relid("pg_dist_placement", PG_CATALOG_NAMESPACE);
+	Oid			localgroup = get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		isnull;
+	int32		mygroup = -1;
+	bool		local = false;
+	AttrNumber	a_shard,
+				a_group;
+
+	if (!OidIsValid(placement) || !OidIsValid(localgroup))
+		elog(ERROR, "Citus catalogs pg_dist_placement or pg_dist_local_group not found");
+
+	rel = table_open(localgroup, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Datum		d = heap_getattr(tup, kc_attnum(localgroup, "groupid"),
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			mygroup = DatumGetInt32(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	a_shard = kc_attnum(placement, "shardid");
+	a_group = kc_attnum(placement, "groupid");
+	rel = table_open(placement, AccessShareLock);
+	ScanKeyInit(&key, a_shard, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shardid));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (!local && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Datum		d = heap_getattr(tup, a_group, RelationGetDescr(rel), &isnull);
+
+		local = !isnull && DatumGetInt32(d) == mygroup;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return local;
+}
+
 /* Raises IK006 unless this node holds the shard of kc's routing value. */
 static void
-kc_check_placement(KsCitusPlans *p, KsCitus *kc)
+kc_check_placement(KsCitus *kc)
 {
-	Datum		args[1];
-	bool		isnull;
-	Datum		local;
-
-	args[0] = kc->routing;
-	(void) kc_execute(p, p->placement, args, NULL, false);
-	local = SPI_processed == 1 ?
-		SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull) : (Datum) 0;
-	if (SPI_processed != 1 || isnull || !DatumGetBool(local))
+	if (!kc_shard_is_local(kc_shard_id(kc)))
 		ereport(ERROR,
 				(errcode(ERRCODE_IDEM_NOT_SHARD_NODE),
 				 errmsg("this node does not hold the shard of routing value %s in %s",
@@ -431,13 +550,13 @@ kc_check_placement(KsCitusPlans *p, KsCitus *kc)
  * kc's routing value, or after its first write (after_write).
  */
 static void
-kc_ensure_placement(KsCitusPlans *p, KsCitus *kc, bool after_write)
+kc_ensure_placement(KsCitus *kc, bool after_write)
 {
 	KcChecked  *c = kc_find_checked(kc);
 
 	if (c != NULL && (!after_write || c->after_write))
 		return;
-	kc_check_placement(p, kc);
+	kc_check_placement(kc);
 	if (c == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
@@ -468,10 +587,7 @@ ks_citus_open(KeyStore *ks, LOCKMODE lockmode)
 	ks->citus = kc;
 	ks->lockmode = lockmode;
 	ks->fingerprint_digest = true;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	kc_ensure_placement(kc_get_plans(kc), kc, false);
-	SPI_finish();
+	kc_ensure_placement(kc, false);
 }
 
 /* The statement arguments for id: routing, owner by name, scope, key. */
@@ -496,6 +612,32 @@ ks_citus_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which, KeyRow *row)
 	KsCitusPlans *p;
 	Datum		args[4];
 	int			i;
+	KcWrite    *w = kc_find_write(kc, id);
+
+	/*
+	 * A key this transaction wrote: its row is the one written, since
+	 * every writer of the key holds its lock until the end of the
+	 * transaction, and expiry deletes no row that has not expired.
+	 */
+	if (w != NULL)
+	{
+		row->found = !w->deleted;
+		if (row->found)
+		{
+			memcpy(row->values, w->values, sizeof(row->values));
+			memcpy(row->nulls, w->nulls, sizeof(row->nulls));
+			row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(id->owner);
+			row->values[Anum_keys_scope - 1] = PointerGetDatum(id->scope);
+			row->values[Anum_keys_key - 1] = PointerGetDatum(id->key);
+			row->nulls[Anum_keys_owner - 1] = false;
+			row->nulls[Anum_keys_scope - 1] = false;
+			row->nulls[Anum_keys_key - 1] = false;
+			ItemPointerSet(&row->tid, 0, 1);
+			row->own = true;
+			row->in_snapshot = true;
+		}
+		return row->found;
+	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -526,7 +668,7 @@ ks_citus_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which, KeyRow *row)
 		}
 		MemoryContextSwitchTo(old);
 		ItemPointerSet(&row->tid, 0, 1);	/* no position: keys by identity */
-		row->own = kc_find_write(kc, id) != NULL;
+		row->own = false;
 		row->in_snapshot = true;
 	}
 	SPI_finish();
@@ -561,7 +703,7 @@ kc_write(KeyStore *ks, KeyRow *row, bool insert)
 	(void) kc_execute(p, insert ? p->insert : p->update, args, nulls, false);
 	n = SPI_processed;
 	if (n > 0)
-		kc_ensure_placement(p, kc, true);
+		kc_ensure_placement(kc, true);
 	SPI_finish();
 	if (n > 0)
 		kc_remember_write(kc, row, false);
@@ -610,7 +752,7 @@ ks_citus_delete(KeyStore *ks, KeyRow *row)
 	(void) kc_execute(p, p->delete, args, NULL, false);
 	n = SPI_processed;
 	if (n > 0)
-		kc_ensure_placement(p, kc, true);
+		kc_ensure_placement(kc, true);
 	SPI_finish();
 	if (n > 0)
 		kc_remember_write(kc, row, true);
