@@ -675,9 +675,21 @@ ks_citus_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which, KeyRow *row)
 	return row->found;
 }
 
-/* Runs the insert or update statement with row's values. */
-static int
-kc_write(KeyStore *ks, KeyRow *row, bool insert)
+typedef enum KcWriteKind
+{
+	KC_INSERT,
+	KC_UPDATE,
+	KC_DELETE
+} KcWriteKind;
+
+/*
+ * Runs the insert, update or delete statement for row (by its identity;
+ * with its values but for a delete), checks the placement after the
+ * transaction's first write and remembers the write.  Returns the number
+ * of rows written.
+ */
+static uint64
+kc_write(KeyStore *ks, KeyRow *row, KcWriteKind kind)
 {
 	KsCitus    *kc = ks->citus;
 	KsCitusPlans *p;
@@ -700,21 +712,23 @@ kc_write(KeyStore *ks, KeyRow *row, bool insert)
 		args[i] = row->values[i - 1];
 		nulls[i] = row->nulls[i - 1] ? 'n' : ' ';
 	}
-	(void) kc_execute(p, insert ? p->insert : p->update, args, nulls, false);
+	(void) kc_execute(p, kind == KC_INSERT ? p->insert :
+					  kind == KC_UPDATE ? p->update : p->delete,
+					  args, nulls, false);
 	n = SPI_processed;
 	if (n > 0)
 		kc_ensure_placement(kc, true);
 	SPI_finish();
 	if (n > 0)
-		kc_remember_write(kc, row, false);
-	return (int) n;
+		kc_remember_write(kc, row, kind == KC_DELETE);
+	return n;
 }
 
 /* ks_citus_insert writes row as a new row of the routed key table. */
 void
 ks_citus_insert(KeyStore *ks, KeyRow *row)
 {
-	if (kc_write(ks, row, true) != 1)
+	if (kc_write(ks, row, KC_INSERT) != 1)
 		elog(ERROR, "routed key insert wrote no row");
 	ItemPointerSet(&row->tid, 0, 1);
 	row->found = true;
@@ -726,7 +740,7 @@ ks_citus_insert(KeyStore *ks, KeyRow *row)
 TM_Result
 ks_citus_update(KeyStore *ks, KeyRow *row)
 {
-	if (kc_write(ks, row, false) == 0)
+	if (kc_write(ks, row, KC_UPDATE) == 0)
 		return TM_Deleted;
 	row->own = true;
 	return TM_Ok;
@@ -736,26 +750,8 @@ ks_citus_update(KeyStore *ks, KeyRow *row)
 TM_Result
 ks_citus_delete(KeyStore *ks, KeyRow *row)
 {
-	KsCitus    *kc = ks->citus;
-	KsCitusPlans *p;
-	Datum		args[4];
-	KeyId		id;
-	uint64		n;
+	uint64		n = kc_write(ks, row, KC_DELETE);
 
-	id.owner = DatumGetObjectId(row->values[Anum_keys_owner - 1]);
-	id.scope = DatumGetTextPP(row->values[Anum_keys_scope - 1]);
-	id.key = DatumGetTextPP(row->values[Anum_keys_key - 1]);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	p = kc_get_plans(kc);
-	kc_id_args(kc, &id, args);
-	(void) kc_execute(p, p->delete, args, NULL, false);
-	n = SPI_processed;
-	if (n > 0)
-		kc_ensure_placement(kc, true);
-	SPI_finish();
-	if (n > 0)
-		kc_remember_write(kc, row, true);
 	row->found = false;
 	return n > 0 ? TM_Ok : TM_Deleted;
 }
@@ -777,18 +773,7 @@ kc_check_claims(bool prepare)
 		kc.routing_text = w->routing_text;
 		if (!w->open_claim || kc_find_write(&kc, &w->id) != w)
 			continue;			/* finished, or not the key's last write */
-		idem_stats_count(IDEM_STAT_COMMITS_REFUSED, &w->id);
-		if (idem_log_refused_commits)
-			idem_log_event(&w->id, "refused commit",
-						   prepare ? "PREPARE TRANSACTION without complete() or release()" :
-						   "COMMIT without complete() or release()");
-		ereport(ERROR,
-				(errcode(ERRCODE_IDEM_CLAIM_NOT_FINISHED),
-				 errmsg("cannot %s a transaction that claimed idempotency key \"%s\" without completing or releasing it",
-						prepare ? "prepare" : "commit",
-						text_to_cstring(w->id.key)),
-				 errdetail("Committing would leave the key claimed with no result, and a retry would redo the work."),
-				 errhint("Call complete() or release() before COMMIT, or claim with a lease.")));
+		idem_xact_refuse_commit(&w->id, prepare, true);
 	}
 }
 

@@ -14,5 +14,6 @@ extern void idem_xact_remember_claim(const KeyId *id, ItemPointer tid);
 extern bool idem_xact_claim_row(const KeyId *id, ItemPointer tid);
 extern void idem_xact_finish_claim(const KeyId *id);
 extern bool idem_same_key(const KeyId *a, const KeyId *b);
+extern void idem_xact_refuse_commit(const KeyId *id, bool prepare, bool routed);
 
 #endif							/* IDEMPOTENCY_XACT_H */

@@ -19,7 +19,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 our @EXPORT = qw(citus_installed skip_unless_citus start_citus_cluster shard_port
-  start_storm);
+  create_payments start_storm);
 
 # The share directory of the installation under test: the pg_config named
 # by PG_CONFIG, else the one next to the server binaries on PATH.
@@ -90,6 +90,24 @@ log_min_messages = warning
 		$coord->safe_psql('postgres', "SELECT citus_add_node('127.0.0.1', " . $w->port . ')');
 	}
 	return ($coord, @workers);
+}
+
+# Creates the business table of the tests on the coordinator: payments,
+# distributed by account_id (bigint) in 4 shards.
+sub create_payments
+{
+	my ($coord) = @_;
+	$coord->safe_psql(
+		'postgres', q{
+CREATE TABLE payments (
+	account_id   bigint NOT NULL,
+	request_key  text NOT NULL,
+	amount_cents int NOT NULL,
+	PRIMARY KEY (account_id, request_key)
+);
+SELECT create_distributed_table('payments', 'account_id', shard_count := 4);
+});
+	return;
 }
 
 # The port of the worker that holds the shard of $table for the

@@ -49,16 +49,7 @@ is( $coord->safe_psql(
 	'CREATE EXTENSION on the coordinator is propagated to both workers');
 
 # ---- keys on the coordinator, business rows sharded by account
-$coord->safe_psql(
-	'postgres', q{
-CREATE TABLE payments (
-	account_id   bigint NOT NULL,
-	request_key  text NOT NULL,
-	amount_cents int NOT NULL,
-	PRIMARY KEY (account_id, request_key)
-);
-SELECT create_distributed_table('payments', 'account_id', shard_count := 4);
-});
+create_payments($coord);
 
 my $request = q{
 	BEGIN;

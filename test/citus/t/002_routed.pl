@@ -18,17 +18,8 @@ skip_unless_citus();
 my ($coord, @workers) = start_citus_cluster('routed');
 my @nodes = ($coord, @workers);
 
-$coord->safe_psql(
-	'postgres', q{
-CREATE EXTENSION idempotency;
-CREATE TABLE payments (
-	account_id   bigint NOT NULL,
-	request_key  text NOT NULL,
-	amount_cents int NOT NULL,
-	PRIMARY KEY (account_id, request_key)
-);
-SELECT create_distributed_table('payments', 'account_id', shard_count := 4);
-});
+$coord->safe_psql('postgres', 'CREATE EXTENSION idempotency');
+create_payments($coord);
 
 # ---- distribute(): the key table and the entry points
 my $keys = $coord->safe_psql('postgres',
