@@ -130,16 +130,17 @@ sub shard_port
 # would retry after an error.  $shape is 'claim' (claim, insert when
 # claimed, complete, one transaction) or 'once' (once() of the insert).
 # Each line of $log is "key outcome" for the attempt that ended cleanly;
-# errors go to $log.err.  Gives up on a key after $deadline seconds.
-# Returns the IPC::Run handle.
+# errors go to $log.err.  Gives up ("key gave-up") on every key still
+# unanswered $deadline seconds after the start, so that a client outlives a
+# test that died by at most that long.  Returns the IPC::Run handle.
 sub start_storm
 {
 	my ($coord, $schema, $table, $shape, $keys, $log, $deadline) = @_;
-	$deadline //= 180;
+	$deadline //= 400;
 	my $psql = join(' ',
 		'psql', '-X', '-At', '-q', '-v', 'ON_ERROR_STOP=1',
 		'-h', $coord->host, '-p', $coord->port, '-d', 'postgres');
-	my $script = "set -u\n: > $log\n";
+	my $script = "set -u\n: > $log\nend=\$((SECONDS + $deadline))\n";
 	for my $item (@$keys)
 	{
 		my ($acct, $key) = split /:/, $item;
@@ -162,8 +163,7 @@ COMMIT;
 \\echo ran
 };
 		}
-		$script .= qq{end=\$((SECONDS + $deadline))
-until out=\$($psql 2>>$log.err <<'EOSQL'
+		$script .= qq{until out=\$($psql 2>>$log.err <<'EOSQL'
 $sql
 EOSQL
 ); do
