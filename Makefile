@@ -7,7 +7,7 @@ EXTVERSION   = 1.1
 MODULE_big   = idempotency
 OBJS         = src/idempotency.o src/keystore.o src/locks.o src/api.o \
                src/xact.o src/once.o src/worker.o src/stats.o \
-               src/batch.o
+               src/batch.o src/ks_citus.o src/citus.o
 
 # Released scripts are frozen (docs/releases.md): idempotency--1.0.sql is
 # the 1.0 install script, and every later change to what SQL sees is an

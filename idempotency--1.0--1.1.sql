@@ -308,3 +308,187 @@ GRANT EXECUTE ON FUNCTION idempotency.complete_batch(pg_catalog.text[], pg_catal
 GRANT EXECUTE ON FUNCTION idempotency.complete_batch(pg_catalog.jsonb, pg_catalog.int4, pg_catalog.text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION idempotency.release_batch(pg_catalog.text[], pg_catalog.text) TO PUBLIC;
 -- ---- end of batch calls ------------------------------------------------
+
+-- Citus (docs/citus.md): distribute() makes a key table colocated with a
+-- business table and routed entry points that Citus delegates to the worker
+-- holding the routing value's shard.  The key table and the entry points it
+-- creates belong to the caller, not to the extension: pg_dump keeps them
+-- with the business tables.  On plain PostgreSQL distribute() fails with
+-- 55000 and nothing else changes.
+-- ------------------------------------------------------------------------
+CREATE FUNCTION idempotency.distribute(
+    business_table pg_catalog.regclass,
+    routing_column pg_catalog.name,
+    api_schema pg_catalog.name)
+RETURNS pg_catalog.regclass
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+    v_colocationid pg_catalog.int4;
+    v_type pg_catalog.text;
+    v_table pg_catalog.text;
+    v_keys pg_catalog.regclass;
+    v_sig pg_catalog.text;
+    v_sigs pg_catalog.text[];
+BEGIN
+    IF business_table IS NULL OR routing_column IS NULL OR api_schema IS NULL THEN
+        RAISE EXCEPTION 'distribute() arguments must not be null'
+            USING ERRCODE = '22004';
+    END IF;
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RAISE EXCEPTION 'idempotency.distribute() needs Citus'
+            USING ERRCODE = '55000',
+                  DETAIL = 'The citus extension is not installed in this database.',
+                  HINT = 'On plain PostgreSQL use the functions of schema idempotency; they need no distribution.';
+    END IF;
+
+    -- DDL on distributed objects in one transaction: one connection per node
+    PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+
+    -- the business table must be hash-distributed by routing_column
+    EXECUTE $q$
+        SELECT p.colocationid, pg_catalog.format_type(a.atttypid, a.atttypmod)
+          FROM pg_catalog.pg_dist_partition p
+          JOIN pg_catalog.pg_attribute a
+            ON a.attrelid OPERATOR(pg_catalog.=) p.logicalrelid
+           AND a.attname OPERATOR(pg_catalog.=) $2
+           AND NOT a.attisdropped
+         WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1
+           AND p.partmethod OPERATOR(pg_catalog.=) 'h'
+           AND pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)
+               OPERATOR(pg_catalog.=) $2::pg_catalog.text
+    $q$ INTO v_colocationid, v_type USING business_table, routing_column;
+    IF v_colocationid IS NULL THEN
+        RAISE EXCEPTION '% is not hash-distributed by column %', business_table, routing_column
+            USING ERRCODE = '22023',
+                  HINT = 'Distribute it first: SELECT create_distributed_table(table, column).';
+    END IF;
+
+    -- one key table per colocation group, distributed by its routing column
+    v_table := pg_catalog.format('keys_%s', v_colocationid);
+    v_keys := pg_catalog.to_regclass(pg_catalog.format('idempotency.%I', v_table));
+    IF v_keys IS NULL THEN
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TABLE idempotency.%I (
+                routing          %s NOT NULL,
+                owner            pg_catalog.name        NOT NULL,
+                scope            pg_catalog.text        COLLATE "C" NOT NULL,
+                key              pg_catalog.text        COLLATE "C" NOT NULL,
+                state            pg_catalog.text        NOT NULL,
+                fingerprint      pg_catalog.bytea,
+                response         pg_catalog.jsonb,
+                response_code    pg_catalog.int4,
+                recovery_point   pg_catalog.text,
+                lease_token      pg_catalog.uuid,
+                lease_holder_pid pg_catalog.int4,
+                lease_interval   pg_catalog.interval,
+                lease_expires_at pg_catalog.timestamptz,
+                created_at       pg_catalog.timestamptz NOT NULL,
+                completed_at     pg_catalog.timestamptz,
+                expires_at       pg_catalog.timestamptz NOT NULL,
+                PRIMARY KEY (routing, key, scope, owner),
+                CHECK (state OPERATOR(pg_catalog.=) 'in_progress'::pg_catalog.text
+                       OR state OPERATOR(pg_catalog.=) 'completed'::pg_catalog.text)
+            ) WITH (fillfactor = 90)$ddl$, v_table, v_type);
+        v_keys := pg_catalog.format('idempotency.%I', v_table)::pg_catalog.regclass;
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (expires_at)', v_keys);
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', v_keys,
+            pg_catalog.format('Idempotency keys colocated with %s by %I (idempotency.distribute())',
+                              business_table, routing_column));
+        -- written only through the routed functions; each role reads its own keys
+        EXECUTE pg_catalog.format('REVOKE ALL ON TABLE %s FROM PUBLIC', v_keys);
+        EXECUTE pg_catalog.format('GRANT SELECT ON TABLE %s TO PUBLIC', v_keys);
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', v_keys);
+        EXECUTE pg_catalog.format(
+            'CREATE POLICY own_keys ON %s FOR SELECT TO PUBLIC'
+            ' USING (owner OPERATOR(pg_catalog.=) CURRENT_USER)', v_keys);
+        EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => $3)'
+            USING v_keys, 'routing'::pg_catalog.text, business_table::pg_catalog.text;
+    END IF;
+
+    -- the routed entry points: the plain API's arguments after a routing value
+    EXECUTE pg_catalog.format('CREATE SCHEMA IF NOT EXISTS %I', api_schema);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE FUNCTION %1$I.claim(
+            routing %2$s,
+            key pg_catalog.text,
+            scope pg_catalog.text DEFAULT '',
+            fingerprint pg_catalog.text DEFAULT NULL,
+            wait pg_catalog.interval DEFAULT NULL,
+            lease pg_catalog.interval DEFAULT NULL,
+            ttl pg_catalog.interval DEFAULT NULL)
+        RETURNS idempotency.claim_result
+        LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+        AS 'MODULE_PATHNAME', 'idempotency_routed_claim';
+        CREATE FUNCTION %1$I.complete(
+            routing %2$s,
+            key pg_catalog.text,
+            response pg_catalog.jsonb,
+            response_code pg_catalog.int4 DEFAULT NULL,
+            scope pg_catalog.text DEFAULT '',
+            token pg_catalog.uuid DEFAULT NULL)
+        RETURNS idempotency.idempotency_keys
+        LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+        AS 'MODULE_PATHNAME', 'idempotency_routed_complete';
+        CREATE FUNCTION %1$I.release(
+            routing %2$s,
+            key pg_catalog.text,
+            scope pg_catalog.text DEFAULT '',
+            token pg_catalog.uuid DEFAULT NULL)
+        RETURNS void
+        LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+        AS 'MODULE_PATHNAME', 'idempotency_routed_release';
+        CREATE FUNCTION %1$I.checkpoint(
+            routing %2$s,
+            key pg_catalog.text,
+            recovery_point pg_catalog.text,
+            scope pg_catalog.text DEFAULT '',
+            token pg_catalog.uuid DEFAULT NULL,
+            lease pg_catalog.interval DEFAULT NULL)
+        RETURNS idempotency.idempotency_keys
+        LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+        AS 'MODULE_PATHNAME', 'idempotency_routed_checkpoint';
+        CREATE FUNCTION %1$I.lookup(
+            routing %2$s,
+            key pg_catalog.text,
+            scope pg_catalog.text DEFAULT '')
+        RETURNS idempotency.idempotency_keys
+        LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+        AS 'MODULE_PATHNAME', 'idempotency_routed_lookup';
+        CREATE FUNCTION %1$I.once(routing %2$s, key pg_catalog.text, statement pg_catalog.text)
+        RETURNS pg_catalog.jsonb
+        LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+        AS 'MODULE_PATHNAME', 'idempotency_routed_once';
+        CREATE FUNCTION %1$I.once(routing %2$s, key pg_catalog.text, statement pg_catalog.text,
+                                  VARIADIC params "any")
+        RETURNS pg_catalog.jsonb
+        LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+        AS 'MODULE_PATHNAME', 'idempotency_routed_once';
+    $ddl$, api_schema, v_type);
+
+    v_sigs := ARRAY[
+        'claim(%s, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.interval, pg_catalog.interval, pg_catalog.interval)',
+        'complete(%s, pg_catalog.text, pg_catalog.jsonb, pg_catalog.int4, pg_catalog.text, pg_catalog.uuid)',
+        'release(%s, pg_catalog.text, pg_catalog.text, pg_catalog.uuid)',
+        'checkpoint(%s, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.uuid, pg_catalog.interval)',
+        'lookup(%s, pg_catalog.text, pg_catalog.text)',
+        'once(%s, pg_catalog.text, pg_catalog.text)',
+        'once(%s, pg_catalog.text, pg_catalog.text, "any")'];
+    FOREACH v_sig IN ARRAY v_sigs LOOP
+        v_sig := pg_catalog.format('%I.', api_schema) OPERATOR(pg_catalog.||)
+                 pg_catalog.format(v_sig, v_type);
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_sig);
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', v_sig);
+        EXECUTE 'SELECT pg_catalog.create_distributed_function($1, $2, colocate_with => $3, force_delegation => true)'
+            USING v_sig::pg_catalog.regprocedure, 'routing'::pg_catalog.text,
+                  business_table::pg_catalog.text;
+    END LOOP;
+    RETURN v_keys;
+END
+$body$;
+
+COMMENT ON FUNCTION idempotency.distribute(pg_catalog.regclass, pg_catalog.name, pg_catalog.name) IS
+    'On Citus: a key table colocated with a hash-distributed business table, and routed entry points in api_schema';
+
+REVOKE ALL ON FUNCTION idempotency.distribute(pg_catalog.regclass, pg_catalog.name, pg_catalog.name) FROM PUBLIC;

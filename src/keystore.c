@@ -41,6 +41,7 @@
 
 #include "compat.h"
 #include "keystore.h"
+#include "ks_citus.h"
 
 PG_FUNCTION_INFO_V1(idempotency_fingerprint_digest);
 
@@ -122,12 +123,20 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 {
 	Oid			pkoid;
 
+	/* the seam: inside a routed entry point (citus.c), its Citus key table */
+	if (ks_citus_current != NULL)
+	{
+		ks_citus_open(ks, lockmode);
+		return;
+	}
+	ks->citus = NULL;
 	ks->lockmode = lockmode;
 	ks->mcxt = CurrentMemoryContext;
 	ks->nindexes = 0;
 	ks->maxindexes = 0;
 	ks->indexes = NULL;
 	ks->heap = table_open(ks_relid(), lockmode);
+	ks_citus_refuse_plain(ks->heap);	/* never read a Citus shell */
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
 			 RelationGetDescr(ks->heap)->natts, Natts_keys);
@@ -148,6 +157,8 @@ ks_close(KeyStore *ks)
 {
 	int			i;
 
+	if (ks->citus)
+		return;
 	for (i = 0; i < ks->nindexes; i++)
 		index_close(ks->indexes[i], NoLock);
 	index_close(ks->pkey, NoLock);
@@ -171,6 +182,8 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 
+	if (ks->citus)
+		return ks_citus_fetch(ks, id, which, row);
 	/* the primary key is (key, scope, owner): the most selective first */
 	ScanKeyEntryInitialize(&skey[0], 0, 1, BTEqualStrategyNumber,
 						   InvalidOid, C_COLLATION_OID, F_TEXTEQ,
@@ -241,8 +254,12 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 bool
 ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid, KeyRow *row)
 {
-	TupleTableSlot *slot = table_slot_create(ks->heap, NULL);
+	TupleTableSlot *slot;
 	bool		ok = false;
+
+	if (ks->citus)				/* no positions there: by identity */
+		return ks_citus_fetch(ks, id, KS_LATEST, row);
+	slot = table_slot_create(ks->heap, NULL);
 
 	if (table_tuple_fetch_row_version(ks->heap, tid, SnapshotSelf, slot))
 	{
@@ -470,9 +487,14 @@ idempotency_fingerprint_digest(PG_FUNCTION_ARGS)
 void
 ks_insert(KeyStore *ks, KeyRow *row)
 {
-	HeapTuple	tuple = heap_form_tuple(RelationGetDescr(ks->heap),
-										row->values, row->nulls);
+	HeapTuple	tuple;
 
+	if (ks->citus)
+	{
+		ks_citus_insert(ks, row);
+		return;
+	}
+	tuple = heap_form_tuple(RelationGetDescr(ks->heap), row->values, row->nulls);
 	simple_heap_insert(ks->heap, tuple);
 	ks_index_insert(ks, &tuple->t_self, row, false);
 	row->tid = tuple->t_self;
@@ -490,11 +512,14 @@ ks_insert(KeyStore *ks, KeyRow *row)
 TM_Result
 ks_update(KeyStore *ks, KeyRow *row)
 {
-	HeapTuple	tuple = heap_form_tuple(RelationGetDescr(ks->heap),
-										row->values, row->nulls);
+	HeapTuple	tuple;
 	TM_FailureData tmfd;
 	IdemIndexUpdate indexes;
 	TM_Result	res;
+
+	if (ks->citus)
+		return ks_citus_update(ks, row);
+	tuple = heap_form_tuple(RelationGetDescr(ks->heap), row->values, row->nulls);
 
 	res = idem_heap_update(ks->heap, &row->tid, tuple,
 						   GetCurrentCommandId(true), &tmfd, &indexes);
@@ -520,6 +545,8 @@ ks_delete(KeyStore *ks, KeyRow *row)
 	TM_FailureData tmfd;
 	TM_Result	res;
 
+	if (ks->citus)
+		return ks_citus_delete(ks, row);
 	res = heap_delete(ks->heap, &row->tid, GetCurrentCommandId(true),
 					  InvalidSnapshot, true, &tmfd, false);
 	if (res != TM_Ok && res != TM_Deleted)

@@ -81,6 +81,8 @@ typedef struct KeyStore
 	int			nindexes;		/* indexes open (besides pkey), each from */
 	int			maxindexes;		/* its first use on (ks_index_open) */
 	Relation   *indexes;
+	struct KsCitus *citus;		/* a routed key table on Citus (ks_citus.c),
+								 * or NULL: the plain table, heap and pkey */
 } KeyStore;
 
 /* Bytes of the digest a 1.1 key table stores for a fingerprint */

@@ -243,6 +243,30 @@ idem_xact_claim_count(void)
 	return list_length(xact_claims);
 }
 
+/*
+ * idem_xact_refuse_commit counts, logs and raises IK005 for id, a claim
+ * without a lease left open at commit (or PREPARE); routed tells a key of
+ * the routed functions on Citus (ks_citus.c), which checks its own claims.
+ */
+void
+idem_xact_refuse_commit(const KeyId *id, bool prepare, bool routed)
+{
+	idem_stats_count(IDEM_STAT_COMMITS_REFUSED, id);
+	if (idem_log_refused_commits)
+		idem_log_event(id, "refused commit",
+					   prepare ? "PREPARE TRANSACTION without complete() or release()" :
+					   "COMMIT without complete() or release()");
+	ereport(ERROR,
+			(errcode(ERRCODE_IDEM_CLAIM_NOT_FINISHED),
+			 errmsg("cannot %s a transaction that claimed idempotency key \"%s\" without completing or releasing it",
+					prepare ? "prepare" : "commit",
+					text_to_cstring(id->key)),
+			 errdetail("Committing would leave the key claimed with no result, and a retry would redo the work."),
+			 routed ?
+			 errhint("Call the routed complete() or release() before COMMIT, or claim with a lease.") :
+			 errhint("Call idempotency.complete() or idempotency.release() before COMMIT, or claim with a lease.")));
+}
+
 /* Raises IK005 if a remembered claim is still open. */
 static void
 xact_check_claims(bool prepare)
@@ -270,20 +294,7 @@ xact_check_claims(bool prepare)
 			(ks_fetch(&ks, &c->id, KS_LATEST, false, &row) && row.own &&
 			 row.nulls[Anum_keys_lease_expires_at - 1] &&
 			 KR_TEXT_EQ(&row, Anum_keys_state, cstring_to_text("in_progress"))))
-		{
-			idem_stats_count(IDEM_STAT_COMMITS_REFUSED, &c->id);
-			if (idem_log_refused_commits)
-				idem_log_event(&c->id, "refused commit",
-							   prepare ? "PREPARE TRANSACTION without complete() or release()" :
-							   "COMMIT without complete() or release()");
-			ereport(ERROR,
-					(errcode(ERRCODE_IDEM_CLAIM_NOT_FINISHED),
-					 errmsg("cannot %s a transaction that claimed idempotency key \"%s\" without completing or releasing it",
-							prepare ? "prepare" : "commit",
-							text_to_cstring(c->id.key)),
-					 errdetail("Committing would leave the key claimed with no result, and a retry would redo the work."),
-					 errhint("Call idempotency.complete() or idempotency.release() before COMMIT, or claim with a lease.")));
-		}
+			idem_xact_refuse_commit(&c->id, prepare, false);
 	}
 	if (opened)
 		ks_close(&ks);

@@ -28,5 +28,6 @@ extern IdemPending *idem_xact_pending(const KeyId *id);
 extern void idem_xact_finish_claim(const KeyId *id);
 extern int	idem_xact_claim_count(void);
 extern bool idem_same_key(const KeyId *a, const KeyId *b);
+extern void idem_xact_refuse_commit(const KeyId *id, bool prepare, bool routed);
 
 #endif							/* IDEMPOTENCY_XACT_H */

@@ -13,11 +13,13 @@ use strict;
 use warnings;
 
 use Exporter 'import';
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-our @EXPORT = qw(citus_installed skip_unless_citus start_citus_cluster shard_port);
+our @EXPORT = qw(citus_installed skip_unless_citus start_citus_cluster shard_port
+  create_payments start_storm);
 
 # The share directory of the installation under test: the pg_config named
 # by PG_CONFIG, else the one next to the server binaries on PATH.
@@ -90,6 +92,24 @@ log_min_messages = warning
 	return ($coord, @workers);
 }
 
+# Creates the business table of the tests on the coordinator: payments,
+# distributed by account_id (bigint) in 4 shards.
+sub create_payments
+{
+	my ($coord) = @_;
+	$coord->safe_psql(
+		'postgres', q{
+CREATE TABLE payments (
+	account_id   bigint NOT NULL,
+	request_key  text NOT NULL,
+	amount_cents int NOT NULL,
+	PRIMARY KEY (account_id, request_key)
+);
+SELECT create_distributed_table('payments', 'account_id', shard_count := 4);
+});
+	return;
+}
+
 # The port of the worker that holds the shard of $table for the
 # distribution value $value (a SQL literal).
 sub shard_port
@@ -101,6 +121,59 @@ sub shard_port
 	  FROM pg_dist_placement p
 	  JOIN pg_dist_node n USING (groupid)
 	 WHERE p.shardid = get_shard_id_for_distribution_column('$table', $value)});
+}
+
+# Starts one client of a retry storm against the coordinator: a shell loop
+# that sends the request of every key in @$keys (each "account:key"), in
+# order, through the routed functions of $schema on table $table, and
+# repeats a request until it ends cleanly (COMMIT, or a replay), as a client
+# would retry after an error.  $shape is 'claim' (claim, insert when
+# claimed, complete, one transaction) or 'once' (once() of the insert).
+# Each line of $log is "key outcome" for the attempt that ended cleanly;
+# errors go to $log.err.  Gives up ("key gave-up") on every key still
+# unanswered $deadline seconds after the start, so that a client outlives a
+# test that died by at most that long.  Returns the IPC::Run handle.
+sub start_storm
+{
+	my ($coord, $schema, $table, $shape, $keys, $log, $deadline) = @_;
+	$deadline //= 400;
+	my $psql = join(' ',
+		'psql', '-X', '-At', '-q', '-v', 'ON_ERROR_STOP=1',
+		'-h', $coord->host, '-p', $coord->port, '-d', 'postgres');
+	my $script = "set -u\n: > $log\nend=\$((SECONDS + $deadline))\n";
+	for my $item (@$keys)
+	{
+		my ($acct, $key) = split /:/, $item;
+		my $sql;
+		if ($shape eq 'claim')
+		{
+			$sql = qq{BEGIN;
+SELECT outcome AS o, (outcome = 'claimed') AS c FROM $schema.claim($acct, '$key') \\gset
+\\if :c
+INSERT INTO $table VALUES ($acct, '$key', 1);
+SELECT state FROM $schema.complete($acct, '$key', '{}') \\gset
+\\endif
+COMMIT;
+\\echo :o
+};
+		}
+		else
+		{
+			$sql = qq{SELECT $schema.once($acct, '$key', 'INSERT INTO $table VALUES (\$1, \$2, 1) RETURNING 1 AS one', ${acct}::bigint, '$key'::text) AS o \\gset
+\\echo ran
+};
+		}
+		$script .= qq{until out=\$($psql 2>>$log.err <<'EOSQL'
+$sql
+EOSQL
+); do
+  if [ \$SECONDS -ge \$end ]; then echo "$key gave-up" >> $log; break; fi
+  sleep 0.05
+done
+[ -n "\${out:-}" ] && echo "$key \$out" >> $log
+};
+	}
+	return IPC::Run::start([ 'bash', '-c', $script ]);
 }
 
 1;

@@ -1,0 +1,835 @@
+/*-------------------------------------------------------------------------
+ * ks_citus.c
+ *	  The key store of the routed entry points on Citus (docs/citus.md):
+ *	  idempotency.keys_<colocation id>, a key table that distribute()
+ *	  created and Citus distributed by its routing column, colocated with
+ *	  a business table.  Every read and write is an SPI statement on that
+ *	  distributed table, so Citus plans it as a router query on the call's
+ *	  routing value and runs it, by local execution, on the shard of this
+ *	  node; the worker's shell table is never read or written.  The
+ *	  statements are prepared once per key table and kept.
+ *
+ *	  The table stores the owner by role name (OIDs differ between nodes)
+ *	  and a fingerprint as its digest.  The statements run as the key
+ *	  table's owner (the functions are the only way to write keys, as the
+ *	  direct path is on plain PostgreSQL); the caller's name selects the
+ *	  caller's rows.
+ *
+ *	  Ownership: a routed call must run on the node that holds the shard
+ *	  of its routing value, where its advisory key lock (locks.c) queues
+ *	  every duplicate.  Before the first access of a transaction to a
+ *	  routing value, and again after its first write (when Citus holds the
+ *	  shard's metadata lock for this transaction, so a shard move waits for
+ *	  it), the placement is checked against this node's group; elsewhere
+ *	  the call fails with IK006 before touching any table.  The check calls
+ *	  Citus's get_shard_id_for_distribution_column through fmgr and reads
+ *	  pg_dist_placement and pg_dist_local_group directly: no SPI, no
+ *	  planning, no link to Citus.
+ *
+ *	  The commit rule (xact.c) for routed claims: this file remembers, per
+ *	  transaction, the last state it wrote for each routed key, and refuses
+ *	  a commit that leaves one in_progress without a lease (IK005).  It
+ *	  also answers KeyRow.own from that memory, since an SPI read has no
+ *	  xmin, and answers reads of a key the transaction wrote with the row
+ *	  written (its writers are serialised by the key lock until the end of
+ *	  the transaction), which saves complete() a statement.
+ *	  Subtransaction ends keep the memory true.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "idempotency.h"
+#include "keystore.h"
+#include "ks_citus.h"
+#include "stats.h"
+#include "xact.h"
+
+/* The table's columns after routing: the plain layout with owner a name */
+#define KC_NCOLS (Natts_keys + 1)
+
+/* Types of the columns from state to expires_at */
+static const Oid kc_column_types[Natts_keys - Anum_keys_state + 1] = {
+	TEXTOID,					/* state */
+	BYTEAOID,					/* fingerprint */
+	JSONBOID,					/* response */
+	INT4OID,					/* response_code */
+	TEXTOID,					/* recovery_point */
+	UUIDOID,					/* lease_token */
+	INT4OID,					/* lease_holder_pid */
+	INTERVALOID,				/* lease_interval */
+	TIMESTAMPTZOID,				/* lease_expires_at */
+	TIMESTAMPTZOID,				/* created_at */
+	TIMESTAMPTZOID,				/* completed_at */
+	TIMESTAMPTZOID				/* expires_at */
+};
+
+typedef struct KsCitusPlans
+{
+	Oid			relid;
+	Oid			routing_type;
+	Oid			table_owner;
+	bool		valid;			/* false after an invalidation of relid */
+	SPIPlanPtr	fetch;
+	SPIPlanPtr	insert;
+	SPIPlanPtr	update;
+	SPIPlanPtr	delete;
+	struct KsCitusPlans *next;
+} KsCitusPlans;
+
+/* A write of this transaction to a routed key */
+typedef struct KcWrite
+{
+	Oid			relid;
+	char	   *routing_text;
+	KeyId		id;
+	bool		open_claim;		/* left in_progress without a lease */
+	bool		deleted;
+	Datum		values[Natts_keys]; /* the row written (not deleted) */
+	bool		nulls[Natts_keys];
+	SubTransactionId subid;
+} KcWrite;
+
+/* A routing value whose placement this transaction checked */
+typedef struct KcChecked
+{
+	Oid			relid;
+	char	   *routing_text;
+	bool		after_write;	/* checked again after a write */
+} KcChecked;
+
+KsCitus    *ks_citus_current = NULL;
+
+static KsCitusPlans *kc_plans = NULL;
+static List *kc_writes = NIL;	/* in TopTransactionContext */
+static List *kc_checked = NIL;	/* in TopTransactionContext */
+static bool kc_callbacks_registered = false;
+
+/* Whether the plain key table is a Citus table (ks_citus_refuse_plain) */
+static Oid	kc_plain_relid = InvalidOid;
+static bool kc_plain_distributed = false;
+
+static void kc_xact_callback(XactEvent event, void *arg);
+static void kc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								SubTransactionId parentSubid, void *arg);
+
+/* Marks the plans of an invalidated key table for rebuilding. */
+static void
+kc_relcache_callback(Datum arg, Oid relid)
+{
+	KsCitusPlans *p;
+
+	for (p = kc_plans; p != NULL; p = p->next)
+		if (relid == InvalidOid || relid == p->relid)
+			p->valid = false;
+	if (relid == InvalidOid || relid == kc_plain_relid)
+		kc_plain_relid = InvalidOid;
+}
+
+/* Registers the callbacks this file needs, once per backend. */
+void
+ks_citus_init(void)
+{
+	if (kc_callbacks_registered)
+		return;
+	CacheRegisterRelcacheCallback(kc_relcache_callback, (Datum) 0);
+	RegisterXactCallback(kc_xact_callback, NULL);
+	RegisterSubXactCallback(kc_subxact_callback, NULL);
+	kc_callbacks_registered = true;
+}
+
+/*
+ * ks_citus_enter makes target, filled in from the arguments, the key store
+ * of every ks_open until ks_citus_leave(previous), where previous is the
+ * ks_citus_current at entry.
+ */
+void
+ks_citus_enter(KsCitus *target, Oid relid, Oid routing_type, Datum routing)
+{
+	Oid			outfunc;
+	bool		isvarlena;
+
+	ks_citus_init();
+	target->relid = relid;
+	target->routing_type = routing_type;
+	target->routing = routing;
+	getTypeOutputInfo(routing_type, &outfunc, &isvarlena);
+	target->routing_text = OidOutputFunctionCall(outfunc, routing);
+	target->plans = NULL;
+	ks_citus_current = target;
+}
+
+void
+ks_citus_leave(KsCitus *previous)
+{
+	ks_citus_current = previous;
+}
+
+/*
+ * ks_citus_refuse_plain raises 55000 when the plain key table heap (the
+ * 1.0 functions' idempotency.idempotency_keys) has been made a Citus table
+ * by hand: the heap would then be a shell, and reading it would answer from
+ * stale or absent rows.  The answer is kept until the table's relcache
+ * entry is invalidated, so plain PostgreSQL pays one comparison per call.
+ */
+void
+ks_citus_refuse_plain(Relation heap)
+{
+	Oid			relid = RelationGetRelid(heap);
+
+	if (relid != kc_plain_relid)
+	{
+		Oid			dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+
+		ks_citus_init();
+		kc_plain_distributed = false;
+		if (OidIsValid(dist))
+		{
+			Relation	rel = table_open(dist, AccessShareLock);
+			ScanKeyData key;
+			SysScanDesc scan;
+
+			/* pg_dist_partition.logicalrelid is its first column */
+			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+			scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+			kc_plain_distributed = HeapTupleIsValid(systable_getnext(scan));
+			systable_endscan(scan);
+			table_close(rel, AccessShareLock);
+		}
+		kc_plain_relid = relid;
+	}
+	if (kc_plain_distributed)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("idempotency.idempotency_keys is a Citus table"),
+				 errdetail("The functions of schema idempotency use the key table directly, which on Citus is an empty shell."),
+				 errhint("Undistribute it, and use idempotency.distribute() for keys colocated with a business table.")));
+}
+
+/* ---------- statements ---------- */
+
+static SPIPlanPtr
+kc_prepare(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+/* Frees a kept plan, if any. */
+static void
+kc_free(SPIPlanPtr *plan)
+{
+	if (*plan != NULL)
+		SPI_freeplan(*plan);
+	*plan = NULL;
+}
+
+/*
+ * The prepared statements of kc's key table, built on first use and
+ * again after the table changed.  Called inside SPI_connect.
+ */
+static KsCitusPlans *
+kc_get_plans(KsCitus *kc)
+{
+	KsCitusPlans *p;
+	char	   *table;
+	Oid			types[KC_NCOLS];
+	const char *where;
+
+	if (kc->plans != NULL && kc->plans->valid)
+		return kc->plans;
+	for (p = kc_plans; p != NULL; p = p->next)
+		if (p->relid == kc->relid && p->routing_type == kc->routing_type)
+			break;
+	if (p != NULL && p->valid)
+		return kc->plans = p;
+	if (p == NULL)
+	{
+		p = MemoryContextAllocZero(TopMemoryContext, sizeof(KsCitusPlans));
+		p->relid = kc->relid;
+		p->routing_type = kc->routing_type;
+		p->next = kc_plans;
+		kc_plans = p;
+	}
+	kc_free(&p->fetch);
+	kc_free(&p->insert);
+	kc_free(&p->update);
+	kc_free(&p->delete);
+
+	table = psprintf("%s.%s",
+					 quote_identifier(get_namespace_name(get_rel_namespace(kc->relid))),
+					 quote_identifier(get_rel_name(kc->relid)));
+	{
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(kc->relid));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for relation %u", kc->relid);
+		p->table_owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+		ReleaseSysCache(tup);
+	}
+
+	types[0] = kc->routing_type;
+	types[1] = NAMEOID;
+	types[2] = TEXTOID;
+	types[3] = TEXTOID;
+	memcpy(types + 4, kc_column_types, sizeof(kc_column_types));
+
+	/* routing first: Citus routes on it; the rest is the primary key */
+	where = "routing OPERATOR(pg_catalog.=) $1"
+		" AND key OPERATOR(pg_catalog.=) ($4 COLLATE pg_catalog.\"C\")"
+		" AND scope OPERATOR(pg_catalog.=) ($3 COLLATE pg_catalog.\"C\")"
+		" AND owner OPERATOR(pg_catalog.=) $2";
+
+	p->fetch = kc_prepare(psprintf("SELECT state, fingerprint, response, response_code,"
+								   " recovery_point, lease_token, lease_holder_pid,"
+								   " lease_interval, lease_expires_at, created_at,"
+								   " completed_at, expires_at FROM %s WHERE %s",
+								   table, where), 4, types);
+	p->insert = kc_prepare(psprintf("INSERT INTO %s (routing, owner, scope, key, state,"
+									" fingerprint, response, response_code, recovery_point,"
+									" lease_token, lease_holder_pid, lease_interval,"
+									" lease_expires_at, created_at, completed_at, expires_at)"
+									" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+									" $12, $13, $14, $15, $16)", table),
+						   KC_NCOLS, types);
+	p->update = kc_prepare(psprintf("UPDATE %s SET state = $5, fingerprint = $6,"
+									" response = $7, response_code = $8, recovery_point = $9,"
+									" lease_token = $10, lease_holder_pid = $11,"
+									" lease_interval = $12, lease_expires_at = $13,"
+									" created_at = $14, completed_at = $15, expires_at = $16"
+									" WHERE %s", table, where),
+						   KC_NCOLS, types);
+	p->delete = kc_prepare(psprintf("DELETE FROM %s WHERE %s", table, where), 4, types);
+	p->valid = true;
+	return kc->plans = p;
+}
+
+/*
+ * Runs plan with args as the key table's owner: the key table is written
+ * only through the API, whose functions act for the caller by name.
+ */
+static int
+kc_execute(KsCitusPlans *p, SPIPlanPtr plan, Datum *args, const char *nulls,
+		   bool read_only)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			rc;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(p->table_owner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	rc = SPI_execute_plan(plan, args, nulls, read_only, 0);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return rc;
+}
+
+/* ---------- this transaction's memory ---------- */
+
+static bool
+kc_same_target(Oid relid, const char *routing_text, const KsCitus *kc)
+{
+	return relid == kc->relid && strcmp(routing_text, kc->routing_text) == 0;
+}
+
+static KcChecked *
+kc_find_checked(const KsCitus *kc)
+{
+	ListCell   *lc;
+
+	foreach(lc, kc_checked)
+	{
+		KcChecked  *c = (KcChecked *) lfirst(lc);
+
+		if (kc_same_target(c->relid, c->routing_text, kc))
+			return c;
+	}
+	return NULL;
+}
+
+/* The last write of this transaction to id in kc's table, or NULL. */
+static KcWrite *
+kc_find_write(const KsCitus *kc, const KeyId *id)
+{
+	int			i;
+
+	for (i = list_length(kc_writes) - 1; i >= 0; i--)
+	{
+		KcWrite    *w = (KcWrite *) list_nth(kc_writes, i);
+
+		if (kc_same_target(w->relid, w->routing_text, kc) && idem_same_key(&w->id, id))
+			return w;
+	}
+	return NULL;
+}
+
+static void
+kc_remember_write(const KsCitus *kc, const KeyRow *row, bool deleted)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	KcWrite    *w = palloc(sizeof(KcWrite));
+
+	w->relid = kc->relid;
+	w->routing_text = pstrdup(kc->routing_text);
+	w->id.owner = DatumGetObjectId(row->values[Anum_keys_owner - 1]);
+	w->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_scope - 1]));
+	w->id.key = (text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_key - 1]));
+	w->open_claim = !deleted &&
+		row->nulls[Anum_keys_lease_expires_at - 1] &&
+		KR_TEXT_EQ(row, Anum_keys_state, cstring_to_text("in_progress"));
+	w->deleted = deleted;
+	memset(w->nulls, true, sizeof(w->nulls));
+	if (!deleted)
+	{
+		int			i;
+
+		for (i = Anum_keys_state; i <= Natts_keys; i++)
+		{
+			int16		len;
+			bool		byval;
+
+			w->nulls[i - 1] = row->nulls[i - 1];
+			if (row->nulls[i - 1])
+				continue;
+			get_typlenbyval(kc_column_types[i - Anum_keys_state], &len, &byval);
+			w->values[i - 1] = datumCopy(row->values[i - 1], byval, len);
+		}
+	}
+	w->subid = GetCurrentSubTransactionId();
+	kc_writes = lappend(kc_writes, w);
+	MemoryContextSwitchTo(old);
+}
+
+/* ---------- placement ---------- */
+
+/* A column of a Citus catalog table, by name */
+static AttrNumber
+kc_attnum(Oid relid, const char *name)
+{
+	AttrNumber	a = get_attnum(relid, name);
+
+	if (a == InvalidAttrNumber)
+		elog(ERROR, "Citus catalog %s has no column %s", get_rel_name(relid), name);
+	return a;
+}
+
+/*
+ * The shard of kc's routing value, from Citus's
+ * get_shard_id_for_distribution_column(regclass, "any"), called through
+ * fmgr (not SPI: no planning) with a call expression that gives the
+ * routing value's type, which the function reads from it.
+ */
+static int64
+kc_shard_id(KsCitus *kc)
+{
+	static Oid	fn = InvalidOid;
+	Oid			argtypes[2] = {REGCLASSOID, ANYOID};
+	FmgrInfo	flinfo;
+	FuncExpr   *fe;
+	LOCAL_FCINFO(fcinfo, 2);
+	Datum		result;
+	int16		typlen;
+	bool		typbyval;
+
+	if (!OidIsValid(fn))
+		fn = LookupFuncName(list_make2(makeString("pg_catalog"),
+									   makeString("get_shard_id_for_distribution_column")),
+							2, argtypes, false);
+	fmgr_info(fn, &flinfo);
+	get_typlenbyval(kc->routing_type, &typlen, &typbyval);
+	fe = makeFuncExpr(fn, INT8OID,
+					  list_make2(makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
+										   ObjectIdGetDatum(kc->relid), false, true),
+								 makeConst(kc->routing_type, -1, InvalidOid, typlen,
+										   kc->routing, false, typbyval)),
+					  InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+	flinfo.fn_expr = (Node *) fe;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 2, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(kc->relid);
+	fcinfo->args[0].isnull = false;
+	fcinfo->args[1].value = kc->routing;
+	fcinfo->args[1].isnull = false;
+	result = FunctionCallInvoke(fcinfo);
+	if (fcinfo->isnull)
+		elog(ERROR, "no shard for routing value %s", kc->routing_text);
+	return DatumGetInt64(result);
+}
+
+/* Whether a placement of shardid is in this node's group (Citus's catalogs). */
+static bool
+kc_shard_is_local(int64 shardid)
+{
+	Oid			placement = get_relname_relid("pg_dist_placement", PG_CATALOG_NAMESPACE);
+	Oid			localgroup = get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		isnull;
+	int32		mygroup = -1;
+	bool		local = false;
+	AttrNumber	a_shard,
+				a_group;
+
+	if (!OidIsValid(placement) || !OidIsValid(localgroup))
+		elog(ERROR, "Citus catalogs pg_dist_placement or pg_dist_local_group not found");
+
+	rel = table_open(localgroup, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Datum		d = heap_getattr(tup, kc_attnum(localgroup, "groupid"),
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			mygroup = DatumGetInt32(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	a_shard = kc_attnum(placement, "shardid");
+	a_group = kc_attnum(placement, "groupid");
+	rel = table_open(placement, AccessShareLock);
+	ScanKeyInit(&key, a_shard, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(shardid));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (!local && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Datum		d = heap_getattr(tup, a_group, RelationGetDescr(rel), &isnull);
+
+		local = !isnull && DatumGetInt32(d) == mygroup;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return local;
+}
+
+/* Raises IK006 unless this node holds the shard of kc's routing value. */
+static void
+kc_check_placement(KsCitus *kc)
+{
+	if (!kc_shard_is_local(kc_shard_id(kc)))
+		ereport(ERROR,
+				(errcode(ERRCODE_IDEM_NOT_SHARD_NODE),
+				 errmsg("this node does not hold the shard of routing value %s in %s",
+						kc->routing_text, get_rel_name(kc->relid)),
+				 errdetail("A routed idempotency function must run on the worker that holds the key's shard."),
+				 errhint("Call it through the coordinator in a form Citus delegates, SELECT * FROM schema.claim(...); "
+						 "if the shard has just moved, retry the transaction.")));
+}
+
+/*
+ * Checks the placement before the first access of this transaction to
+ * kc's routing value, or after its first write (after_write).
+ */
+static void
+kc_ensure_placement(KsCitus *kc, bool after_write)
+{
+	KcChecked  *c = kc_find_checked(kc);
+
+	if (c != NULL && (!after_write || c->after_write))
+		return;
+	kc_check_placement(kc);
+	if (c == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+		c = palloc(sizeof(KcChecked));
+		c->relid = kc->relid;
+		c->routing_text = pstrdup(kc->routing_text);
+		c->after_write = false;
+		kc_checked = lappend(kc_checked, c);
+		MemoryContextSwitchTo(old);
+	}
+	if (after_write)
+		c->after_write = true;
+}
+
+/* ---------- the key store ---------- */
+
+/*
+ * ks_citus_open opens the current routed key store (ks_citus_current)
+ * as ks; the placement is checked here, before any key is read.
+ */
+void
+ks_citus_open(KeyStore *ks, LOCKMODE lockmode)
+{
+	KsCitus    *kc = ks_citus_current;
+
+	memset(ks, 0, sizeof(*ks));
+	ks->citus = kc;
+	ks->lockmode = lockmode;
+	ks->fingerprint_digest = true;
+	kc_ensure_placement(kc, false);
+}
+
+/* The statement arguments for id: routing, owner by name, scope, key. */
+static void
+kc_id_args(const KsCitus *kc, const KeyId *id, Datum *args)
+{
+	args[0] = kc->routing;
+	args[1] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(id->owner, false)));
+	args[2] = PointerGetDatum(id->scope);
+	args[3] = PointerGetDatum(id->key);
+}
+
+/*
+ * ks_citus_fetch reads id's row: KS_ACTIVE with the statement's snapshot,
+ * KS_LATEST (and KS_DIRTY, which SQL cannot read) with a new one.
+ */
+bool
+ks_citus_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which, KeyRow *row)
+{
+	KsCitus    *kc = ks->citus;
+	MemoryContext callcxt = CurrentMemoryContext;
+	KsCitusPlans *p;
+	Datum		args[4];
+	int			i;
+	KcWrite    *w = kc_find_write(kc, id);
+
+	/*
+	 * A key this transaction wrote: its row is the one written, since
+	 * every writer of the key holds its lock until the end of the
+	 * transaction, and expiry deletes no row that has not expired.
+	 */
+	if (w != NULL)
+	{
+		row->found = !w->deleted;
+		if (row->found)
+		{
+			memcpy(row->values, w->values, sizeof(row->values));
+			memcpy(row->nulls, w->nulls, sizeof(row->nulls));
+			row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(id->owner);
+			row->values[Anum_keys_scope - 1] = PointerGetDatum(id->scope);
+			row->values[Anum_keys_key - 1] = PointerGetDatum(id->key);
+			row->nulls[Anum_keys_owner - 1] = false;
+			row->nulls[Anum_keys_scope - 1] = false;
+			row->nulls[Anum_keys_key - 1] = false;
+			ItemPointerSet(&row->tid, 0, 1);
+			row->own = true;
+			row->in_snapshot = true;
+		}
+		return row->found;
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	p = kc_get_plans(kc);
+	kc_id_args(kc, id, args);
+	(void) kc_execute(p, p->fetch, args, NULL, which == KS_ACTIVE);
+	row->found = SPI_processed > 0;
+	if (row->found)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(callcxt);
+
+		row->values[Anum_keys_owner - 1] = ObjectIdGetDatum(id->owner);
+		row->nulls[Anum_keys_owner - 1] = false;
+		row->values[Anum_keys_scope - 1] = PointerGetDatum(id->scope);
+		row->nulls[Anum_keys_scope - 1] = false;
+		row->values[Anum_keys_key - 1] = PointerGetDatum(id->key);
+		row->nulls[Anum_keys_key - 1] = false;
+		for (i = Anum_keys_state; i <= Natts_keys; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(td, i - Anum_keys_state);
+			Datum		v = SPI_getbinval(tup, td, i - Anum_keys_state + 1,
+										  &row->nulls[i - 1]);
+
+			row->values[i - 1] = row->nulls[i - 1] ? (Datum) 0 :
+				datumCopy(v, att->attbyval, att->attlen);
+		}
+		MemoryContextSwitchTo(old);
+		ItemPointerSet(&row->tid, 0, 1);	/* no position: keys by identity */
+		row->own = false;
+		row->in_snapshot = true;
+	}
+	SPI_finish();
+	return row->found;
+}
+
+typedef enum KcWriteKind
+{
+	KC_INSERT,
+	KC_UPDATE,
+	KC_DELETE
+} KcWriteKind;
+
+/*
+ * Runs the insert, update or delete statement for row (by its identity;
+ * with its values but for a delete), checks the placement after the
+ * transaction's first write and remembers the write.  Returns the number
+ * of rows written.
+ */
+static uint64
+kc_write(KeyStore *ks, KeyRow *row, KcWriteKind kind)
+{
+	KsCitus    *kc = ks->citus;
+	KsCitusPlans *p;
+	Datum		args[KC_NCOLS];
+	char		nulls[KC_NCOLS];
+	KeyId		id;
+	int			i;
+	uint64		n;
+
+	id.owner = DatumGetObjectId(row->values[Anum_keys_owner - 1]);
+	id.scope = DatumGetTextPP(row->values[Anum_keys_scope - 1]);
+	id.key = DatumGetTextPP(row->values[Anum_keys_key - 1]);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	p = kc_get_plans(kc);
+	kc_id_args(kc, &id, args);
+	memset(nulls, ' ', sizeof(nulls));
+	for (i = Anum_keys_state; i <= Natts_keys; i++)
+	{
+		args[i] = row->values[i - 1];
+		nulls[i] = row->nulls[i - 1] ? 'n' : ' ';
+	}
+	(void) kc_execute(p, kind == KC_INSERT ? p->insert :
+					  kind == KC_UPDATE ? p->update : p->delete,
+					  args, nulls, false);
+	n = SPI_processed;
+	if (n > 0)
+		kc_ensure_placement(kc, true);
+	SPI_finish();
+	if (n > 0)
+		kc_remember_write(kc, row, kind == KC_DELETE);
+	return n;
+}
+
+/* ks_citus_insert writes row as a new row of the routed key table. */
+void
+ks_citus_insert(KeyStore *ks, KeyRow *row)
+{
+	if (kc_write(ks, row, KC_INSERT) != 1)
+		elog(ERROR, "routed key insert wrote no row");
+	ItemPointerSet(&row->tid, 0, 1);
+	row->found = true;
+	row->own = true;
+	row->in_snapshot = true;
+}
+
+/* ks_citus_update: as ks_update; TM_Deleted when the row is gone. */
+TM_Result
+ks_citus_update(KeyStore *ks, KeyRow *row)
+{
+	if (kc_write(ks, row, KC_UPDATE) == 0)
+		return TM_Deleted;
+	row->own = true;
+	return TM_Ok;
+}
+
+/* ks_citus_delete: as ks_delete; TM_Deleted when the row was gone. */
+TM_Result
+ks_citus_delete(KeyStore *ks, KeyRow *row)
+{
+	uint64		n = kc_write(ks, row, KC_DELETE);
+
+	row->found = false;
+	return n > 0 ? TM_Ok : TM_Deleted;
+}
+
+/* ---------- transaction ends ---------- */
+
+/* Raises IK005 if a routed key was left claimed without a lease. */
+static void
+kc_check_claims(bool prepare)
+{
+	ListCell   *lc;
+
+	foreach(lc, kc_writes)
+	{
+		KcWrite    *w = (KcWrite *) lfirst(lc);
+		KsCitus		kc;
+
+		kc.relid = w->relid;
+		kc.routing_text = w->routing_text;
+		if (!w->open_claim || kc_find_write(&kc, &w->id) != w)
+			continue;			/* finished, or not the key's last write */
+		idem_xact_refuse_commit(&w->id, prepare, true);
+	}
+}
+
+static void
+kc_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (kc_writes != NIL)
+				kc_check_claims(event == XACT_EVENT_PRE_PREPARE);
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			/* their memory goes with TopTransactionContext */
+			kc_writes = NIL;
+			kc_checked = NIL;
+			ks_citus_current = NULL;
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+kc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	switch (event)
+	{
+		case SUBXACT_EVENT_ABORT_SUB:
+			/* the writes are undone; the placement checks still hold */
+			foreach(lc, kc_writes)
+			{
+				KcWrite    *w = (KcWrite *) lfirst(lc);
+
+				if (w->subid == mySubid)
+					kc_writes = foreach_delete_current(kc_writes, lc);
+			}
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+			foreach(lc, kc_writes)
+			{
+				KcWrite    *w = (KcWrite *) lfirst(lc);
+
+				if (w->subid == mySubid)
+					w->subid = parentSubid;
+			}
+			break;
+		default:
+			break;
+	}
+}

@@ -1,0 +1,114 @@
+# Shard moves under a retry storm (docs/citus.md, "What a rebalance does to
+# in-flight keys"): clients on the coordinator send every request of a key
+# set, each key from several clients at once, and retry every request that
+# fails, while citus_move_shard_placement and then citus_rebalance_start
+# move the shard groups of the business table and its keys.  Every key's
+# effect must exist exactly once: the business table has no unique
+# constraint that would hide a second insert.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib "$FindBin::RealBin/..";
+use CitusTest;
+
+skip_unless_citus();
+
+my ($coord, @workers) = start_citus_cluster('storm');
+my ($w1, $w2) = @workers;
+
+# Every shard group starts on the first worker, so that the rebalancer has
+# work during the storm.
+$coord->safe_psql(
+	'postgres', qq{
+SELECT citus_set_node_property('127.0.0.1', @{[ $w2->port ]}, 'shouldhaveshards', false);
+CREATE EXTENSION idempotency;
+CREATE TABLE ledger (account_id bigint NOT NULL, request_key text NOT NULL, amount int NOT NULL);
+ALTER TABLE ledger REPLICA IDENTITY FULL;
+SELECT create_distributed_table('ledger', 'account_id', shard_count := 8);
+});
+my $keys = $coord->safe_psql('postgres',
+	q{SELECT idempotency.distribute('ledger', 'account_id', 'ledger_keys')});
+$coord->safe_psql('postgres',
+	"SELECT citus_set_node_property('127.0.0.1', @{[ $w2->port ]}, 'shouldhaveshards', true)");
+is( $coord->safe_psql(
+		'postgres', qq{
+	SELECT count(*) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+	 WHERE logicalrelid = 'ledger'::regclass AND groupid = (SELECT groupid FROM pg_dist_node WHERE nodeport = @{[ $w1->port ]})}),
+	'8', 'before the storm, every shard group is on the first worker');
+
+# 120 keys over 24 accounts; four clients of each shape, each in its own
+# order, so that every key is sent eight times, often at the same moment.
+my @keys = map { (($_ % 24) + 1) . ":k$_" } 1 .. 120;
+my $dir = PostgreSQL::Test::Utils::tempdir();
+my @clients;
+for my $c (0 .. 7)
+{
+	my @order = $c % 2 ? reverse @keys : @keys;
+	push @order, splice(@order, 0, 15 * $c);    # rotate: start elsewhere
+	push @clients,
+	  start_storm($coord, 'ledger_keys', 'ledger', $c < 4 ? 'claim' : 'once',
+		\@order, "$dir/client$c.log");
+}
+
+# While they run: one move by hand, then the rebalancer.
+sleep 1;
+my $moved = $coord->safe_psql(
+	'postgres', qq{
+	SELECT citus_move_shard_placement(get_shard_id_for_distribution_column('ledger', 1),
+	       '127.0.0.1', @{[ $w1->port ]}, '127.0.0.1', @{[ $w2->port ]},
+	       shard_transfer_mode := 'force_logical');
+	SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid)
+	 WHERE shardid = get_shard_id_for_distribution_column('ledger', 1)});
+is($moved =~ s/^\s+//r, $w2->port, 'a shard group moved during the storm');
+$coord->safe_psql(
+	'postgres', q{
+	SELECT citus_rebalance_start(shard_transfer_mode := 'force_logical');
+	SELECT citus_rebalance_wait();});
+cmp_ok(
+	$coord->safe_psql(
+		'postgres', qq{
+	SELECT count(*) FROM pg_dist_shard JOIN pg_dist_placement USING (shardid)
+	 WHERE logicalrelid = 'ledger'::regclass AND groupid = (SELECT groupid FROM pg_dist_node WHERE nodeport = @{[ $w2->port ]})}),
+	'>=', 3, 'the rebalancer moved shard groups to the second worker during the storm');
+
+note 'clients still running when the rebalance ended: ' . scalar(grep { $_->pumpable } @clients);
+$_->finish for @clients;
+
+my (%outcomes, $gave_up, $answers);
+for my $c (0 .. 7)
+{
+	for my $line (split /\n/, slurp_file("$dir/client$c.log"))
+	{
+		my ($key, $outcome) = split / /, $line;
+		$gave_up++ if $outcome eq 'gave-up';
+		$outcomes{$outcome}++;
+		$answers++;
+	}
+}
+note 'outcomes: ' . join(', ', map { "$_ $outcomes{$_}" } sort keys %outcomes);
+my @errors = grep { /ERROR/ } split /\n/, join('', map { -f "$dir/client$_.log.err" ? slurp_file("$dir/client$_.log.err") : '' } 0 .. 7);
+my %kinds;
+$kinds{ s/^.*?ERROR:\s*//r =~ s/\d+/N/gr }++ for @errors;
+note "errors the clients retried: $_ x$kinds{$_}" for sort keys %kinds;
+
+is($gave_up // 0, 0, 'every request ended cleanly, after retries');
+is($answers, 960, 'every client answered every key');
+is( $coord->safe_psql(
+		'postgres', q{
+	SELECT count(*) || ' ' || count(DISTINCT request_key) FROM ledger}),
+	'120 120', 'every key took effect, each exactly once');
+is( $coord->safe_psql(
+		'postgres', qq{
+	SELECT count(*) FILTER (WHERE state = 'completed') FROM $keys}),
+	'120', 'every key is completed, once');
+is( $coord->safe_psql(
+		'postgres', qq{
+	SELECT count(*) FROM ledger l JOIN $keys k
+	    ON k.routing = l.account_id AND k.key = l.request_key}),
+	'120', 'every key row sits with its business row');
+
+done_testing();
