@@ -24,6 +24,7 @@
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_collation.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
@@ -50,14 +51,18 @@ static bool ks_callback_registered = false;
 
 /*
  * The key table's indexes as index_insert needs them, built once and kept
- * until the table's relcache entry is invalidated (which CREATE INDEX, DROP
- * INDEX and any change of an index's readiness do).  A partial index's
- * predicate is kept as the column that must not be NULL.
+ * until the relcache entry of the table or of one of them is invalidated
+ * (which CREATE INDEX, DROP INDEX, ALTER INDEX and any change of an index's
+ * readiness do).  A partial index's predicate is kept as the column that
+ * must not be NULL.  Only a B-tree's IndexInfo is kept across calls: other
+ * index methods (GIN, GiST, BRIN) keep per-statement state in it
+ * (ii_AmCache) that points into the index's relcache entry, so theirs is
+ * built by each key store (ks_index_open).
  */
 typedef struct KsIndex
 {
 	Oid			indexoid;
-	IndexInfo  *info;
+	IndexInfo  *info;			/* a B-tree's, or NULL: built per store */
 	AttrNumber	notnull_attnum; /* the predicate's column, or 0: none */
 } KsIndex;
 
@@ -65,15 +70,21 @@ static MemoryContext ks_index_cxt = NULL;
 static KsIndex *ks_indexes = NULL;
 static int	ks_nindexes = 0;
 static bool ks_indexes_valid = false;
+static uint64 ks_invalidations = 0;
 
-/* Forgets what is cached of the table when it (or the whole relcache) is invalidated. */
+/* Forgets what is cached of the table when it, one of its indexes, or the whole relcache is invalidated. */
 static void
 ks_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == ks_cached_relid)
+	bool		ours = (relid == InvalidOid || relid == ks_cached_relid);
+
+	for (int n = 0; n < ks_nindexes && !ours && ks_indexes_valid; n++)
+		ours = (ks_indexes[n].indexoid == relid);
+	if (ours)
 	{
 		ks_cached_relid = InvalidOid;
 		ks_indexes_valid = false;
+		ks_invalidations++;
 	}
 }
 
@@ -135,6 +146,7 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 	ks->nindexes = 0;
 	ks->maxindexes = 0;
 	ks->indexes = NULL;
+	ks->infos = NULL;
 	ks->heap = table_open(ks_relid(), lockmode);
 	ks_citus_refuse_plain(ks->heap);	/* never read a Citus shell */
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
@@ -160,7 +172,8 @@ ks_close(KeyStore *ks)
 	if (ks->citus)
 		return;
 	for (i = 0; i < ks->nindexes; i++)
-		index_close(ks->indexes[i], NoLock);
+		if (ks->indexes[i] != ks->pkey)
+			index_close(ks->indexes[i], NoLock);
 	index_close(ks->pkey, NoLock);
 	table_close(ks->heap, NoLock);
 }
@@ -312,6 +325,7 @@ ks_build_indexes(KeyStore *ks)
 	MemoryContext old;
 	ListCell   *lc;
 	int			n = 0;
+	uint64		invalidations = ks_invalidations;
 
 	if (ks_index_cxt == NULL)
 		ks_index_cxt = AllocSetContextCreate(CacheMemoryContext,
@@ -336,7 +350,7 @@ ks_build_indexes(KeyStore *ks)
 				elog(ERROR, "index \"%s\" on idempotency.idempotency_keys is not supported",
 					 RelationGetRelationName(idx));
 		ks_indexes[n].indexoid = ioid;
-		ks_indexes[n].info = ii;
+		ks_indexes[n].info = (idx->rd_rel->relam == BTREE_AM_OID) ? ii : NULL;
 		ks_indexes[n].notnull_attnum = ks_predicate_attnum(idx, ii->ii_Predicate);
 		n++;
 		if (idx != ks->pkey)
@@ -345,7 +359,8 @@ ks_build_indexes(KeyStore *ks)
 	MemoryContextSwitchTo(old);
 	list_free(indexoids);
 	ks_nindexes = n;
-	ks_indexes_valid = true;
+	/* an invalidation while this was built (index_open takes them in) */
+	ks_indexes_valid = (ks_invalidations == invalidations);
 }
 
 /*
@@ -357,25 +372,41 @@ ks_build_indexes(KeyStore *ks)
  * a lease) are never opened.
  */
 static Relation
-ks_index_open(KeyStore *ks, Oid indexoid)
+ks_index_open(KeyStore *ks, const KsIndex *ki, IndexInfo **info)
 {
 	Relation	idx;
+	MemoryContext old;
 	int			i;
 
-	if (indexoid == RelationGetRelid(ks->pkey))
+	if (ki->indexoid == RelationGetRelid(ks->pkey) && ki->info != NULL)
+	{
+		*info = ki->info;
 		return ks->pkey;
+	}
 	for (i = 0; i < ks->nindexes; i++)
-		if (RelationGetRelid(ks->indexes[i]) == indexoid)
+		if (RelationGetRelid(ks->indexes[i]) == ki->indexoid)
+		{
+			*info = ki->info ? ki->info : ks->infos[i];
 			return ks->indexes[i];
+		}
+	old = MemoryContextSwitchTo(ks->mcxt);
 	if (ks->nindexes == ks->maxindexes)
 	{
 		ks->maxindexes = Max(4, 2 * ks->maxindexes);
 		ks->indexes = ks->indexes == NULL ?
-			MemoryContextAlloc(ks->mcxt, sizeof(Relation) * ks->maxindexes) :
+			palloc(sizeof(Relation) * ks->maxindexes) :
 			repalloc(ks->indexes, sizeof(Relation) * ks->maxindexes);
+		ks->infos = ks->infos == NULL ?
+			palloc(sizeof(IndexInfo *) * ks->maxindexes) :
+			repalloc(ks->infos, sizeof(IndexInfo *) * ks->maxindexes);
 	}
-	idx = index_open(indexoid, RowExclusiveLock);
+	idx = (ki->indexoid == RelationGetRelid(ks->pkey)) ? ks->pkey :
+		index_open(ki->indexoid, RowExclusiveLock);
+	/* a non-B-tree's, built in the store's memory: it lives for one call */
+	ks->infos[ks->nindexes] = ki->info ? ki->info : BuildIndexInfo(idx);
+	*info = ks->infos[ks->nindexes];
 	ks->indexes[ks->nindexes++] = idx;
+	MemoryContextSwitchTo(old);
 	return idx;
 }
 
@@ -396,16 +427,17 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 	for (n = 0; n < ks_nindexes; n++)
 	{
 		const KsIndex *ki = &ks_indexes[n];
-		IndexInfo  *ii = ki->info;
+		IndexInfo  *ii;
 		Relation	idx;
 		Datum		values[INDEX_MAX_KEYS];
 		bool		isnull[INDEX_MAX_KEYS];
 		int			i;
 
-		if (!ii->ii_ReadyForInserts ||
-			(ki->notnull_attnum != 0 && row->nulls[ki->notnull_attnum - 1]))
+		if (ki->notnull_attnum != 0 && row->nulls[ki->notnull_attnum - 1])
 			continue;
-		idx = ks_index_open(ks, ki->indexoid);
+		idx = ks_index_open(ks, ki, &ii);
+		if (!ii->ii_ReadyForInserts)
+			continue;
 		if (summarizing_only && !idem_index_is_summarizing(idx))
 			continue;
 		for (i = 0; i < ii->ii_NumIndexAttrs; i++)

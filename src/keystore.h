@@ -81,6 +81,7 @@ typedef struct KeyStore
 	int			nindexes;		/* indexes open (besides pkey), each from */
 	int			maxindexes;		/* its first use on (ks_index_open) */
 	Relation   *indexes;
+	struct IndexInfo **infos;	/* each open index's IndexInfo */
 	struct KsCitus *citus;		/* a routed key table on Citus (ks_citus.c),
 								 * or NULL: the plain table, heap and pkey */
 } KeyStore;
