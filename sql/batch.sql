@@ -294,6 +294,43 @@ SELECT claimed, replayed, completes, releases, mismatches
 DELETE FROM idempotency.idempotency_keys WHERE owner = 'regress_batch_app'::regrole;
 DROP ROLE regress_batch_app;
 
+-- A fingerprint that a later claim gives a pending claim inside a savepoint
+-- that rolls back is forgotten with the savepoint, as it is for a claim
+-- with a row: the retry with another fingerprint replays.
+BEGIN;
+SELECT outcome FROM idempotency.claim_batch(ARRAY['sp1']);
+SAVEPOINT s;
+SELECT outcome FROM idempotency.claim('sp1', fingerprint => 'X');
+ROLLBACK TO s;
+SELECT idempotency.complete_batch(ARRAY['sp1']);
+COMMIT;
+SELECT fingerprint IS NULL AS no_fingerprint FROM idempotency.lookup('sp1');
+SELECT outcome FROM idempotency.claim('sp1', fingerprint => 'Y');
+-- the same through claim_batch's fingerprints, and kept when the savepoint
+-- is released
+BEGIN;
+SELECT outcome FROM idempotency.claim_batch(ARRAY['sp2', 'sp3']);
+SAVEPOINT s;
+SELECT outcome FROM idempotency.claim_batch(ARRAY['sp2'], fingerprints => ARRAY['X']);
+ROLLBACK TO s;
+SAVEPOINT t;
+SELECT outcome FROM idempotency.claim_batch(ARRAY['sp3'], fingerprints => ARRAY['Z']);
+RELEASE SAVEPOINT t;
+SELECT idempotency.complete_batch(ARRAY['sp2', 'sp3']);
+COMMIT;
+SELECT key, fingerprint IS NULL AS no_fingerprint,
+       fingerprint = idempotency.fingerprint_digest('Z') AS fingerprint_z
+  FROM idempotency.idempotency_keys WHERE key IN ('sp2', 'sp3') ORDER BY key;
+
+-- lookup() in the claiming transaction sees its own pending claim, as it
+-- sees its own claim with a row
+BEGIN;
+SELECT outcome FROM idempotency.claim_batch(ARRAY['lk1']);
+SELECT key, state, created_at IS NOT NULL AS has_created_at FROM idempotency.lookup('lk1');
+SELECT idempotency.release_batch(ARRAY['lk1']);
+SELECT key IS NULL AS gone_after_release FROM idempotency.lookup('lk1');
+COMMIT;
+
 DROP TABLE batch_effects;
 DROP FUNCTION batch_locks();
 -- leave the key table as the other suites expect it

@@ -641,6 +641,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 	ClaimOutcome outcome;
 	Datum		fpv;
 	bool		locked = false;
+	const char *why;
 
 	idem_check_writable("claim()");
 	api_check_not_running_once(id, req->defer_insert ? "once()" : "claim()");
@@ -716,11 +717,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 					api_refuse_lease_on_own_claim(id);
 				if (pend->fingerprint == NULL && fpv != (Datum) 0)
 				{
-					struct varlena *v = (struct varlena *) DatumGetPointer(fpv);
-
-					pend->fingerprint = (text *)
-						MemoryContextAlloc(TopTransactionContext, VARSIZE_ANY(v));
-					memcpy(pend->fingerprint, v, VARSIZE_ANY(v));
+					idem_xact_set_pending_fingerprint(id, fpv);
 					row->values[Anum_keys_fingerprint - 1] = fpv;
 					row->nulls[Anum_keys_fingerprint - 1] = false;
 				}
@@ -791,11 +788,9 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 
 		/* The holder's lease ran out or its session is gone: take over. */
 		api_check_snapshot(id, row);
-		if (idem_log_recoveries)
-			idem_log_event(id, "recovered lease",
-						   !row_has_lease(row) ? "the claim was never finished" :
-						   row_lease_live(row, now) ? "its holder's session ended" :
-						   "its lease ran out");
+		why = !row_has_lease(row) ? "the claim was never finished" :
+			row_lease_live(row, now) ? "its holder's session ended" :
+			"its lease ran out";
 		if (row->nulls[Anum_keys_fingerprint - 1] && fpv != (Datum) 0)
 		{
 			row->values[Anum_keys_fingerprint - 1] = fpv;
@@ -810,6 +805,8 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 		}
 		if (ks_update(ks, row) == TM_Deleted)
 			continue;			/* expired and purged meanwhile: look again */
+		if (idem_log_recoveries)
+			idem_log_event(id, "recovered lease", why);
 		outcome = CLAIM_RECOVERED;
 		break;
 	}
@@ -1262,7 +1259,14 @@ api_lookup(FunctionCallInfo fcinfo, bool is_uuid)
 		!row_absent(&row, GetCurrentTimestamp());
 	ks_close(&ks);
 	if (!found)
-		PG_RETURN_NULL();
+	{
+		/* this transaction's own pending claim (claim_batch): no row yet */
+		IdemPending *pend = idem_xact_pending(&id);
+
+		if (pend == NULL)
+			PG_RETURN_NULL();
+		row_init_pending(&row, &id, pend);
+	}
 	PG_RETURN_DATUM(api_row_datum(fcinfo, &row));
 }
 

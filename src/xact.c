@@ -46,6 +46,8 @@ typedef struct XactClaim
 	IdemPending pend;			/* a pending claim's row-to-be (copies) */
 	SubTransactionId claimed_in;	/* subtransaction of the claim */
 	SubTransactionId finished_in;	/* of complete()/release(), or Invalid */
+	SubTransactionId fingerprint_set_in;	/* of a later claim that gave a
+											 * pending claim its fingerprint */
 } XactClaim;
 
 /* The claims of one key hash, oldest first */
@@ -154,6 +156,7 @@ xact_remember(const KeyId *id, ItemPointer tid, const IdemPending *pend)
 		c->gone = false;
 		c->claimed_in = GetCurrentSubTransactionId();
 		c->finished_in = InvalidSubTransactionId;
+		c->fingerprint_set_in = InvalidSubTransactionId;
 	}
 	c->pending = (tid == NULL);
 	if (tid != NULL)
@@ -211,8 +214,8 @@ idem_xact_claim_row(const KeyId *id, ItemPointer tid)
 
 /*
  * idem_xact_pending returns this transaction's unfinished pending claim of
- * id, or NULL.  A fingerprint the caller sets in it must be allocated in
- * TopTransactionContext.
+ * id, or NULL.  Its fingerprint is set only through
+ * idem_xact_set_pending_fingerprint.
  */
 IdemPending *
 idem_xact_pending(const KeyId *id)
@@ -220,6 +223,25 @@ idem_xact_pending(const KeyId *id)
 	XactClaim  *c = xact_find_open(id);
 
 	return (c != NULL && c->pending) ? &c->pend : NULL;
+}
+
+/*
+ * idem_xact_set_pending_fingerprint gives this transaction's pending claim of
+ * id (which has none yet) the fingerprint column's value fingerprint, as a
+ * later claim of the key does; a rollback of the current subtransaction
+ * takes it back, as it takes back the update of a claim's row.
+ */
+void
+idem_xact_set_pending_fingerprint(const KeyId *id, Datum fingerprint)
+{
+	XactClaim  *c = xact_find_open(id);
+	struct varlena *v = (struct varlena *) DatumGetPointer(fingerprint);
+
+	if (c == NULL || !c->pending || c->pend.fingerprint != NULL)
+		return;
+	c->pend.fingerprint = (text *) MemoryContextAlloc(TopTransactionContext, VARSIZE_ANY(v));
+	memcpy(c->pend.fingerprint, v, VARSIZE_ANY(v));
+	c->fingerprint_set_in = GetCurrentSubTransactionId();
 }
 
 /* Marks this transaction's claim on id (if any) completed or released. */
@@ -344,8 +366,16 @@ xact_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					c->gone = true; /* for xact_index */
 					xact_claims = foreach_delete_current(xact_claims, lc);
 				}
-				else if (c->finished_in == mySubid)
-					c->finished_in = InvalidSubTransactionId;
+				else
+				{
+					if (c->finished_in == mySubid)
+						c->finished_in = InvalidSubTransactionId;
+					if (c->fingerprint_set_in == mySubid)
+					{
+						c->pend.fingerprint = NULL;
+						c->fingerprint_set_in = InvalidSubTransactionId;
+					}
+				}
 			}
 			break;
 		case SUBXACT_EVENT_COMMIT_SUB:
@@ -357,6 +387,8 @@ xact_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					c->claimed_in = parentSubid;
 				if (c->finished_in == mySubid)
 					c->finished_in = parentSubid;
+				if (c->fingerprint_set_in == mySubid)
+					c->fingerprint_set_in = parentSubid;
 			}
 			break;
 		default:

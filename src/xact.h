@@ -25,6 +25,7 @@ extern void idem_xact_remember_claim(const KeyId *id, ItemPointer tid);
 extern void idem_xact_remember_pending(const KeyId *id, const IdemPending *pend);
 extern bool idem_xact_claim_row(const KeyId *id, ItemPointer tid);
 extern IdemPending *idem_xact_pending(const KeyId *id);
+extern void idem_xact_set_pending_fingerprint(const KeyId *id, Datum fingerprint);
 extern void idem_xact_finish_claim(const KeyId *id);
 extern int	idem_xact_claim_count(void);
 extern bool idem_same_key(const KeyId *a, const KeyId *b);
