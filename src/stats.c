@@ -294,6 +294,8 @@ st_load_file(void)
 	unlink(STATS_FILE);
 }
 
+static void st_hand_over(SlotEntry *s);
+
 /* The counters a slot entry has not handed over yet */
 static void
 st_slot_pending(SlotEntry *s, uint64 *out)
@@ -321,19 +323,8 @@ st_shmem_shutdown(int code, Datum arg)
 	/* hand over what the slots of exited backends still hold */
 	for (int i = 0; i < st_shared->nslots; i++)
 		for (int j = 0; j < STATS_SLOT_ENTRIES; j++)
-		{
-			SlotEntry  *s = &st_shared->slots[i].entries[j];
-			uint64		pending[IDEM_NUM_STATS];
-			bool		found;
-
-			if (!s->used)
-				continue;
-			st_slot_pending(s, pending);
-			e = st_enter(&s->key, &found);
-			for (int c = 0; c < IDEM_NUM_STATS; c++)
-				e->counters[c] += pending[c];
-			s->used = false;
-		}
+			if (st_shared->slots[i].entries[j].used)
+				st_hand_over(&st_shared->slots[i].entries[j]);
 
 	f = AllocateFile(STATS_FILE_TMP, PG_BINARY_W);
 	if (f == NULL)
