@@ -647,7 +647,7 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 	api_check_not_running_once(id, req->defer_insert ? "once()" : "claim()");
 	if (req->ks == NULL)
 		ks_open(ks);
-	fpv = req->fingerprint ? ks_fingerprint_value(ks, req->fingerprint) : (Datum) 0;
+	fpv = ks_fingerprint_value(ks, req->fingerprint);
 
 	/*
 	 * A completed row never changes: replay it without taking the lock.
@@ -957,7 +957,7 @@ idem_insert_completed(const ClaimRequest *req, Datum response, KeyRow *row)
 	if (req->ks == NULL)
 		ks_open(ks);
 	row_init_claim(row, req,
-				   req->fingerprint ? ks_fingerprint_value(ks, req->fingerprint) : (Datum) 0,
+				   ks_fingerprint_value(ks, req->fingerprint),
 				   now);
 	row->values[Anum_keys_state - 1] = CStringGetTextDatum("completed");
 	row->values[Anum_keys_response - 1] = response;

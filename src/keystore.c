@@ -478,11 +478,13 @@ ks_digest(const char *data, int len)
 /*
  * ks_fingerprint_value returns what the key table's fingerprint column
  * holds for a fingerprint given as text: the text itself in a 1.0 table,
- * its digest in a 1.1 one.
+ * its digest in a 1.1 one; (Datum) 0 for none (NULL).
  */
 Datum
 ks_fingerprint_value(const KeyStore *ks, text *fingerprint)
 {
+	if (fingerprint == NULL)
+		return (Datum) 0;
 	if (!ks->fingerprint_digest)
 		return PointerGetDatum(fingerprint);
 	return PointerGetDatum(ks_digest(VARDATA_ANY(fingerprint),
