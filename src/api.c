@@ -1052,12 +1052,12 @@ static Datum
 api_claim(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	ClaimRequest req;
+	text	   *key;
 	KeyRow		row;
 	ClaimOutcome outcome;
 
-	req.id.owner = GetUserId();
-	req.id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
-	req.id.scope = idem_scope_from_arg(fcinfo, 1);
+	key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	idem_key_id(&req.id, GetUserId(), idem_scope_from_arg(fcinfo, 1), key);
 	req.defer_insert = false;
 	req.defer_row = false;
 	req.try_lock_first = false;
@@ -1094,11 +1094,11 @@ static Datum
 api_complete(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	KeyId		id;
+	text	   *key;
 	KeyRow		row;
 
-	id.owner = GetUserId();
-	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
-	id.scope = idem_scope_from_arg(fcinfo, 3);
+	key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	idem_key_id(&id, GetUserId(), idem_scope_from_arg(fcinfo, 3), key);
 	idem_complete_internal(NULL, &id,
 						   PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
 						   PG_ARGISNULL(1),
@@ -1129,11 +1129,11 @@ static Datum
 api_release(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	KeyId		id;
+	text	   *key;
 	KeyStore	ks;
 
-	id.owner = GetUserId();
-	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
-	id.scope = idem_scope_from_arg(fcinfo, 1);
+	key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	idem_key_id(&id, GetUserId(), idem_scope_from_arg(fcinfo, 1), key);
 	idem_check_writable("release()");
 
 	ks_open(&ks);
@@ -1164,21 +1164,21 @@ static Datum
 api_checkpoint(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	KeyId		id;
+	text	   *key;
 	KeyRow		row;
 	KeyStore	ks;
 	TimestampTz now;
 	text	   *point;
 	int64		lease_us;
 
-	id.owner = GetUserId();
-	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	key = idem_key_from_arg(fcinfo, 0, is_uuid);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("recovery point must not be null")));
 	point = api_optional_text_arg(fcinfo, 1, "recovery point",
 								  IDEM_MAX_RECOVERY_POINT_LEN);
-	id.scope = idem_scope_from_arg(fcinfo, 2);
+	idem_key_id(&id, GetUserId(), idem_scope_from_arg(fcinfo, 2), key);
 	lease_us = PG_ARGISNULL(4) ? -1 :
 		idem_interval_arg_usecs(fcinfo, 4, "lease", false, IDEM_MAX_LEASE_SECS);
 	idem_check_writable("checkpoint()");
@@ -1246,13 +1246,13 @@ static Datum
 api_lookup(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	KeyId		id;
+	text	   *key;
 	KeyRow		row;
 	KeyStore	ks;
 	bool		found;
 
-	id.owner = GetUserId();
-	id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
-	id.scope = idem_scope_from_arg(fcinfo, 1);
+	key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	idem_key_id(&id, GetUserId(), idem_scope_from_arg(fcinfo, 1), key);
 
 	ks_open_mode(&ks, AccessShareLock);
 	found = ks_fetch(&ks, &id, KS_ACTIVE, false, &row) &&

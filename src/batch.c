@@ -11,7 +11,9 @@
  *
  *	  Locking: the keys are locked in one canonical order, bytewise (as
  *	  COLLATE "C" sorts them), whatever the order given, so two consumers
- *	  with overlapping batches never wait for each other in a cycle.  A key
+ *	  with overlapping batches never wait for each other in a cycle.
+ *	  complete_batch and release_batch take no lock: they only need to find
+ *	  a key given twice, so they sort by lock tag, which is cheaper.  A key
  *	  claimed holds its lock until the end of the transaction; a key that
  *	  replays or is reported in_progress gives it back at once (api.c).
  *	  Since every claimed key takes an entry of the shared lock table, a
@@ -156,18 +158,34 @@ batch_parallel_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 static int
 batch_cmp(const void *a, const void *b, void *arg)
 {
-	text	  **keys = (text **) arg;
+	const KeyId *ids = (const KeyId *) arg;
 	int			ia = *(const int *) a;
 	int			ib = *(const int *) b;
-	int			la = VARSIZE_ANY_EXHDR(keys[ia]);
-	int			lb = VARSIZE_ANY_EXHDR(keys[ib]);
-	int			c = memcmp(VARDATA_ANY(keys[ia]), VARDATA_ANY(keys[ib]), Min(la, lb));
+	int			la;
+	int			lb;
+	int			c;
 
+	la = VARSIZE_ANY_EXHDR(ids[ia].key);
+	lb = VARSIZE_ANY_EXHDR(ids[ib].key);
+	c = memcmp(VARDATA_ANY(ids[ia].key), VARDATA_ANY(ids[ib].key), Min(la, lb));
 	if (c != 0)
 		return c;
 	if (la != lb)
 		return la < lb ? -1 : 1;
 	return ia < ib ? -1 : (ia > ib ? 1 : 0);
+}
+
+/* The order of lock tags, then bytewise: equal keys are neighbours. */
+static int
+batch_cmp_hash(const void *a, const void *b, void *arg)
+{
+	const KeyId *ids = (const KeyId *) arg;
+	uint64		ha = ids[*(const int *) a].hash;
+	uint64		hb = ids[*(const int *) b].hash;
+
+	if (ha != hb)
+		return ha < hb ? -1 : 1;
+	return batch_cmp(a, b, arg);
 }
 
 static bool
@@ -178,21 +196,28 @@ batch_same_text(const text *a, const text *b)
 }
 
 /*
- * batch_order returns the positions 0..n-1 of keys in canonical order, and
- * in first[i] the position of the first occurrence of keys[i].  Returns
- * the number of distinct keys.
+ * batch_order returns the identities of keys in scope (*ids), the positions
+ * 0..n-1 in canonical order (*order; with by_hash, in the order of their
+ * lock tags instead), and in first[i] the position of the first occurrence
+ * of keys[i].  Returns the number of distinct keys.
  */
 static int
-batch_order(text **keys, int n, int **order, int **first)
+batch_order(text **keys, int n, text *scope, bool by_hash,
+			KeyId **ids, int **order, int **first)
 {
 	int			i;
 	int			ndistinct = 0;
+	Oid			owner = GetUserId();
 
+	*ids = palloc(sizeof(KeyId) * Max(n, 1));
 	*order = palloc(sizeof(int) * Max(n, 1));
 	*first = palloc(sizeof(int) * Max(n, 1));
 	for (i = 0; i < n; i++)
+	{
+		idem_key_id(&(*ids)[i], owner, scope, keys[i]);
 		(*order)[i] = i;
-	qsort_arg(*order, n, sizeof(int), batch_cmp, keys);
+	}
+	qsort_arg(*order, n, sizeof(int), by_hash ? batch_cmp_hash : batch_cmp, *ids);
 	for (i = 0; i < n; i++)
 	{
 		int			pos = (*order)[i];
@@ -306,6 +331,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 	text	   *scope;
 	int			n;
 	int			ndistinct;
+	KeyId	   *ids;
 	int		   *order;
 	int		   *first;
 	int64		wait_us;
@@ -333,7 +359,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 	ttl_us = PG_ARGISNULL(4) ? (int64) idem_default_ttl * USECS_PER_SEC :
 		idem_interval_arg_usecs(fcinfo, 4, "ttl", false, IDEM_MAX_TTL_SECS);
 
-	ndistinct = batch_order(keys, n, &order, &first);
+	ndistinct = batch_order(keys, n, scope, false, &ids, &order, &first);
 
 	/*
 	 * A key given twice is one claim with one fingerprint: the first given,
@@ -353,12 +379,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 		}
 		else if (!batch_same_text(DatumGetTextPP(fps[f]), DatumGetTextPP(fps[i])))
 		{
-			KeyId		id;
-
-			id.owner = GetUserId();
-			id.scope = scope;
-			id.key = keys[i];
-			idem_stats_count(IDEM_STAT_MISMATCHES, &id);
+			idem_stats_count(IDEM_STAT_MISMATCHES, &ids[i]);
 			ereport(ERROR,
 					(errcode(ERRCODE_IDEM_FINGERPRINT_MISMATCH),
 					 errmsg("idempotency key \"%s\" is given twice with different fingerprints",
@@ -390,9 +411,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 
 		if (first[pos] != pos)
 			continue;
-		req.id.owner = GetUserId();
-		req.id.scope = scope;
-		req.id.key = keys[pos];
+		req.id = ids[pos];
 		req.fingerprint = fp_nulls[pos] ? NULL : DatumGetTextPP(fps[pos]);
 		req.lease_us = -1;
 		req.ttl_us = ttl_us;
@@ -456,12 +475,13 @@ static int32
 batch_finish(text **keys, int n, text *scope, bool release,
 			 Datum *responses, bool *resp_nulls, Datum *codes, bool *code_nulls)
 {
+	KeyId	   *ids;
 	int		   *order;
 	int		   *first;
 	BatchLoop	bl;
 	int			i;
 
-	(void) batch_order(keys, n, &order, &first);
+	(void) batch_order(keys, n, scope, true, &ids, &order, &first);
 	batch_refuse_duplicates(keys, n, first);
 	idem_check_writable(release ? "release_batch()" : "complete_batch()");
 
@@ -469,24 +489,21 @@ batch_finish(text **keys, int n, text *scope, bool release,
 	for (i = 0; i < n; i++)
 	{
 		int			pos = order[i];
-		KeyId		id;
+		const KeyId *id = &ids[pos];
 
-		id.owner = GetUserId();
-		id.scope = scope;
-		id.key = keys[pos];
 		batch_key_begin(&bl);
 		if (release)
 		{
-			idem_release_internal(&bl.ks, &id, NULL);
-			idem_stats_count(IDEM_STAT_RELEASES, &id);
+			idem_release_internal(&bl.ks, id, NULL);
+			idem_stats_count(IDEM_STAT_RELEASES, id);
 		}
 		else
 		{
 			KeyRow		row;
 
-			idem_complete_internal(&bl.ks, &id, responses[pos], resp_nulls[pos],
+			idem_complete_internal(&bl.ks, id, responses[pos], resp_nulls[pos],
 								   codes[pos], code_nulls[pos], NULL, &row);
-			idem_stats_count(IDEM_STAT_COMPLETES, &id);
+			idem_stats_count(IDEM_STAT_COMPLETES, id);
 		}
 		batch_key_end(&bl);
 	}

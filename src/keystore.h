@@ -46,12 +46,17 @@ typedef enum KsSnapshot
 	KS_DIRTY					/* also rows of transactions still in progress */
 } KsSnapshot;
 
-/* A key's identity */
+/*
+ * A key's identity, with the hash of its lock tag (locks.c).  Made only by
+ * idem_key_id, which computes the hash once for all the locks and lookups
+ * of one call.
+ */
 typedef struct KeyId
 {
 	Oid			owner;
 	text	   *scope;
 	text	   *key;
+	uint64		hash;
 } KeyId;
 
 /* One fetched row, copied out of the buffer */

@@ -62,6 +62,7 @@
 #include "idempotency.h"
 #include "keystore.h"
 #include "ks_citus.h"
+#include "locks.h"
 #include "stats.h"
 #include "xact.h"
 
@@ -399,9 +400,9 @@ kc_remember_write(const KsCitus *kc, const KeyRow *row, bool deleted)
 
 	w->relid = kc->relid;
 	w->routing_text = pstrdup(kc->routing_text);
-	w->id.owner = DatumGetObjectId(row->values[Anum_keys_owner - 1]);
-	w->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_scope - 1]));
-	w->id.key = (text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_key - 1]));
+	idem_key_id(&w->id, DatumGetObjectId(row->values[Anum_keys_owner - 1]),
+				(text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_scope - 1])),
+				(text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_key - 1])));
 	w->open_claim = !deleted &&
 		row->nulls[Anum_keys_lease_expires_at - 1] &&
 		KR_TEXT_EQ(row, Anum_keys_state, cstring_to_text("in_progress"));
@@ -699,9 +700,9 @@ kc_write(KeyStore *ks, KeyRow *row, KcWriteKind kind)
 	int			i;
 	uint64		n;
 
-	id.owner = DatumGetObjectId(row->values[Anum_keys_owner - 1]);
-	id.scope = DatumGetTextPP(row->values[Anum_keys_scope - 1]);
-	id.key = DatumGetTextPP(row->values[Anum_keys_key - 1]);
+	idem_key_id(&id, DatumGetObjectId(row->values[Anum_keys_owner - 1]),
+				DatumGetTextPP(row->values[Anum_keys_scope - 1]),
+				DatumGetTextPP(row->values[Anum_keys_key - 1]));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	p = kc_get_plans(kc);

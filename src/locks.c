@@ -28,18 +28,29 @@
 #include "locks.h"
 #include "stats.h"
 
-/* idem_key_hash hashes (owner, scope, key) to the 64 bits of the lock tag. */
-uint64
-idem_key_hash(const KeyId *id)
+/*
+ * idem_key_id makes the identity of key in scope for owner, with the 64-bit
+ * hash of (owner, scope, key) that is its lock tag.
+ */
+void
+idem_key_id(KeyId *id, Oid owner, text *scope, text *key)
 {
 	uint64		h;
 
-	h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(id->scope),
-							VARSIZE_ANY_EXHDR(id->scope),
-							(uint64) id->owner);
-	h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(id->key),
-							VARSIZE_ANY_EXHDR(id->key), h);
-	return h;
+	id->owner = owner;
+	id->scope = scope;
+	id->key = key;
+	h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(scope),
+							VARSIZE_ANY_EXHDR(scope), (uint64) owner);
+	id->hash = hash_bytes_extended((const unsigned char *) VARDATA_ANY(key),
+								   VARSIZE_ANY_EXHDR(key), h);
+}
+
+/* idem_key_hash is the lock tag's hash of id, computed by idem_key_id. */
+uint64
+idem_key_hash(const KeyId *id)
+{
+	return id->hash;
 }
 
 static void

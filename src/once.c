@@ -828,6 +828,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 	int			stmt_arg = with_options ? 4 : 1;
 	MemoryContext callcxt = CurrentMemoryContext;
 	ClaimRequest req;
+	text	   *key;
 	KeyStore	ks;
 	KeyRow		row;
 	OnceParams	params;
@@ -837,10 +838,10 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 	Datum		response;
 
 	idem_check_writable("once()");
-	req.id.owner = GetUserId();
-	req.id.key = idem_key_from_arg(fcinfo, 0, is_uuid);
-	req.id.scope = with_options ? idem_scope_from_arg(fcinfo, 1) :
-		cstring_to_text("");
+	key = idem_key_from_arg(fcinfo, 0, is_uuid);
+	idem_key_id(&req.id, GetUserId(),
+				with_options ? idem_scope_from_arg(fcinfo, 1) : cstring_to_text(""),
+				key);
 	req.ttl_us = (with_options && !PG_ARGISNULL(2)) ?
 		idem_interval_arg_usecs(fcinfo, 2, "ttl", false, IDEM_MAX_TTL_SECS) :
 		(int64) idem_default_ttl * USECS_PER_SEC;

@@ -149,10 +149,10 @@ xact_remember(const KeyId *id, ItemPointer tid, const IdemPending *pend)
 	if (!again)
 	{
 		c = palloc(sizeof(XactClaim));
-		c->id.owner = id->owner;
+		c->id = *id;
 		c->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
 		c->id.key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
-		c->hash = idem_key_hash(&c->id);
+		c->hash = id->hash;
 		c->gone = false;
 		c->claimed_in = GetCurrentSubTransactionId();
 		c->finished_in = InvalidSubTransactionId;
