@@ -13,7 +13,9 @@
 # Uses $PG_CONFIG's server binaries (default: PostgreSQL 15's, else the
 # one on PATH).  Runs as the calling user: PostgreSQL refuses root, so
 # scripts/test calls it as the "postgres" OS user.  The server log is
-# DIR/server.log.
+# DIR/server.log.  With TRACK_STATEMENTS=1 the server also preloads
+# pg_stat_statements and the database has it: the client suites count the
+# statements a request sent.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,6 +55,9 @@ start)
 			echo "port = $port"
 			echo "fsync = off"
 			echo "max_connections = 200"
+			if [ "${TRACK_STATEMENTS:-}" = 1 ]; then
+				echo "shared_preload_libraries = 'idempotency,pg_stat_statements'"
+			fi
 		} >"$dir/data/postgresql.auto.conf"
 		if "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null 2>&1; then
 			break
@@ -68,6 +73,10 @@ start)
 		-c "CREATE DATABASE idempotency_test" \
 		-c '\c idempotency_test' \
 		-c "CREATE EXTENSION idempotency" >&2
+	if [ "${TRACK_STATEMENTS:-}" = 1 ]; then
+		"$bindir/psql" -X -q -h "$dir" -p "$port" -d idempotency_test -v ON_ERROR_STOP=1 \
+			-c "CREATE EXTENSION pg_stat_statements" >&2
+	fi
 	echo "PGHOST=$dir"
 	echo "PGPORT=$port"
 	echo "PGDATABASE=idempotency_test"

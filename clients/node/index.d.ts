@@ -41,6 +41,8 @@ export interface Options {
   retries?: number;
   /** Largest body the middleware reads itself when no parser ran (default 1 MiB). */
   bodyLimit?: number;
+  /** Keys remembered as completed, whose retries are answered by one statement outside a transaction (default 10000; 0: none). */
+  rememberCompleted?: number;
 }
 
 /** What the handler finds in req.idempotency. */

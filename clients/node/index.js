@@ -222,11 +222,26 @@ function idempotency(options) {
     replayHeader: 'Idempotent-Replayed',
     retries: 3,
     bodyLimit: 1024 * 1024,
+    rememberCompleted: 10000,
     ...options,
   };
   const methods = new Set(o.methods.map((m) => m.toUpperCase()));
   const storeHeaders = o.storeHeaders.map((h) => h.toLowerCase());
   const secs = (ms) => (ms === null || ms === undefined ? null : ms / 1000);
+
+  // Keys this middleware saw completed (stored or replayed), oldest first,
+  // at most o.rememberCompleted: a retry of one of them is most likely a
+  // replay, which one claim() outside a transaction answers.
+  const completed = new Map();
+  const known = (scope, key) => completed.has(`${scope}\u0000${key}`);
+  function remember(scope, key) {
+    if (!(o.rememberCompleted > 0)) return;
+    const k = `${scope}\u0000${key}`;
+    if (completed.has(k)) return;
+    completed.set(k, true);
+    if (completed.size > o.rememberCompleted) completed.delete(completed.keys().next().value);
+  }
+  const forget = (scope, key) => completed.delete(`${scope}\u0000${key}`);
 
   function applies(req) {
     if (!methods.has(req.method)) return false;
@@ -325,7 +340,37 @@ function idempotency(options) {
     return r.rows[0];
   }
 
+  // A key seen completed: BEGIN, the claim and ROLLBACK in one round trip.
+  // A completed key replays (a replay writes nothing); a key that is no
+  // longer completed (expiry deleted it) is claimed, and the ROLLBACK gives
+  // it back at once.  True when the request was answered, false to go on
+  // with the transaction as for any key.
+  async function replayKnown(res, client, ctx, key, scope, fp) {
+    let row;
+    try {
+      const r = await client.query(`BEGIN; ${claimText(client, key, scope, fp, o.wait, null)}; ROLLBACK`);
+      row = r[1].rows[0];
+    } catch (err) {
+      forget(scope, key);
+      await rollback(client, ctx);
+      if (ctx.broken || TRANSIENT.has(err && err.code)) return false;	// the transaction decides
+      if (!answerError(res, err)) throw err;
+      return true;
+    }
+    if (row.outcome === 'completed') {
+      sendStored(res, row.response, row.response_code, o.replayHeader);
+      return true;
+    }
+    if (row.outcome === 'in_progress') {
+      busy(res, 'The request that holds this key did not finish in time.');
+      return true;
+    }
+    forget(scope, key);
+    return false;
+  }
+
   async function transactionFlow(req, res, next, handler, client, ctx, key, scope, fp) {
+    if (known(scope, key) && await replayKnown(res, client, ctx, key, scope, fp)) return;
     for (let attempt = 0; ; attempt++) {
       let cap = null;
       try {
@@ -335,6 +380,7 @@ function idempotency(options) {
         if (row.outcome === 'completed') {
           // the replay wrote nothing: answer first, end the transaction after
           sendStored(res, row.response, row.response_code, o.replayHeader);
+          remember(scope, key);
           await client.query('COMMIT');
           return;
         }
@@ -354,6 +400,7 @@ function idempotency(options) {
           const stored = JSON.stringify(storedResponse(res, body, storeHeaders));
           await client.query(`SELECT FROM idempotency.complete(${lit(key)}, ${lit(stored)}::jsonb, ${
             Number(status)}, ${lit(scope)}); COMMIT`);
+          remember(scope, key);
         } else {
           await client.query('ROLLBACK');
         }

@@ -38,7 +38,8 @@ function startServer(extra) {
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idem-node-'));
-  const out = execFileSync('bash', [clusterScript, 'start', path.join(dir, 'pg')], { encoding: 'utf8' });
+  const out = execFileSync('bash', [clusterScript, 'start', path.join(dir, 'pg')],
+    { encoding: 'utf8', env: { ...process.env, TRACK_STATEMENTS: '1' } });
   env = { ...process.env };
   for (const line of out.trim().split('\n')) {
     const [k, v] = line.split('=');
@@ -292,6 +293,64 @@ test('50 simultaneous identical POSTs run the handler once', async () => {
     assert.equal(r.status, 201);
     assert.equal(r.text, firsts[0].text);
   }
+});
+
+// statements run since the last reset whose text matches the LIKE pattern
+// (a parameter, so that this query's own text does not match)
+const statements = (pattern) =>
+  count('SELECT coalesce(sum(calls), 0) AS count FROM pg_stat_statements WHERE query LIKE $1', pattern);
+
+test('a retry of a key seen completed is answered in one round trip, without a COMMIT', async () => {
+  const key = newKey();
+  const l = label();
+  const first = await post('/orders', { key, body: { label: l } });
+  assert.equal(first.status, 201);
+  await db.query('SELECT pg_stat_statements_reset()');
+  const second = await post('/orders', { key, body: { label: l } });
+  assert.equal(second.status, 201);
+  assert.equal(second.text, first.text);
+  assert.equal(second.headers.get('idempotent-replayed'), 'true');
+  // one round trip: BEGIN, the claim and ROLLBACK; no COMMIT
+  assert.equal(await statements('%idempotency.claim(%'), 1);
+  assert.equal(await statements('ROLLBACK%'), 1);
+  assert.equal(await statements('COMMIT%'), 0);
+  assert.equal(await runs(key), 1);
+});
+
+test('rememberCompleted: 0 replays in a transaction that commits', async () => {
+  const key = newKey();
+  const l = label();
+  const first = await post('/forgetful', { key, body: { label: l } });
+  await db.query('SELECT pg_stat_statements_reset()');
+  const second = await post('/forgetful', { key, body: { label: l } });
+  assert.equal(second.text, first.text);
+  assert.equal(second.headers.get('idempotent-replayed'), 'true');
+  assert.equal(await statements('COMMIT%'), 1);
+  assert.equal(await statements('ROLLBACK%'), 0);
+  assert.equal(await runs(key), 1);
+});
+
+test('a key seen completed that expiry has since deleted runs again', async () => {
+  const key = newKey();
+  const l = label();
+  assert.equal((await post('/orders', { key, body: { label: l } })).status, 201);
+  await db.query('DELETE FROM idempotency.idempotency_keys WHERE key = $1', [key]);
+  const again = await post('/orders', { key, body: { label: l } });
+  assert.equal(again.status, 201);
+  assert.equal(again.headers.get('idempotent-replayed'), null);
+  assert.equal(await runs(key), 2);
+  assert.equal(await orders(l), 2);
+  const replay = await post('/orders', { key, body: { label: l } });
+  assert.equal(replay.text, again.text);
+  assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  assert.equal(await runs(key), 2);
+});
+
+test('a key seen completed, sent with another request: 422', async () => {
+  const key = newKey();
+  assert.equal((await post('/orders', { key, body: { label: label() } })).status, 201);
+  assertProblem(await post('/orders', { key, body: { label: label() } }), 422, 'key_mismatch');
+  assert.equal(await runs(key), 1);
 });
 
 test('a client that disconnects mid-request leaves no stuck key', async () => {

@@ -23,6 +23,7 @@ const byAmount = idempotency({
 });
 const leased = idempotency({ pool, wait, scope, lease: 5000 });
 const mw = idempotency({ pool, wait, scope, routes: ['/items'] });
+const forgetful = idempotency({ pool, wait, scope, rememberCompleted: 0 });
 
 async function orderHandler(req, res) {
   const { key, attempt } = req.idempotency;
@@ -83,6 +84,7 @@ async function main() {
   app.post('/no4xx', no4xx(orderHandler));
   app.post('/fp', byAmount(orderHandler));
   app.post('/pay', leased(payHandler));
+  app.post('/forgetful', forgetful(orderHandler));
   app.use('/mw', mw);
   app.post('/mw/items', (req, res, next) => orderHandler(req, res).catch(next));
   app.post('/mw/other', orderHandlerWithoutKey);

@@ -44,6 +44,7 @@ app.add_middleware(IdempotencyMiddleware, routes=["/no4xx"], store_client_errors
 app.add_middleware(IdempotencyMiddleware, routes=["/fp"], fingerprint=by_amount, **common)
 app.add_middleware(IdempotencyMiddleware, routes=["/pay"], lease=5.0, **common)
 app.add_middleware(IdempotencyMiddleware, routes=["/mw/items"], **common)
+app.add_middleware(IdempotencyMiddleware, routes=["/forgetful"], remember_completed=0, **common)
 
 
 async def autocommit(sql, *params):
@@ -116,7 +117,7 @@ async def pay(request: Request) -> Response:
     return JSONResponse({"order": oid, "charge": charge, "resumedFrom": ctx.recovery_point}, status_code=201)
 
 
-for path in ("/orders", "/short", "/no4xx", "/fp", "/mw/items"):
+for path in ("/orders", "/short", "/no4xx", "/fp", "/mw/items", "/forgetful"):
     app.add_api_route(path, order, methods=["POST"])
 app.add_api_route("/orders", order_without_key, methods=["PUT"])
 app.add_api_route("/mw/other", order_without_key, methods=["POST"])

@@ -41,6 +41,7 @@ class Server:
 def env():
     tmp = tempfile.mkdtemp(prefix="idem-py-")
     out = subprocess.run(["bash", CLUSTER, "start", os.path.join(tmp, "pg")], check=True,
+                         env={**os.environ, "TRACK_STATEMENTS": "1"},
                          stdout=subprocess.PIPE, text=True).stdout
     e = dict(os.environ)
     for line in out.strip().splitlines():
@@ -314,6 +315,62 @@ def _send_and_drop(server, db, key, body, extra):
                f"Idempotency-Key: {key}\r\n{extra}Content-Length: {len(data)}\r\n\r\n").encode() + data)
     wait_for(lambda: runs(db, key) > 0)
     s.close()
+
+
+def statements(db, pattern):
+    """Statements run since the last reset whose text matches the LIKE
+    pattern (a parameter, so that this query's own text does not match)."""
+    return count(db, "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE %s", pattern)
+
+
+def test_retry_of_a_key_seen_completed_is_answered_in_one_round_trip(server, db):
+    key, lab = new_key(), label()
+    first = post(server, "/orders", key, {"label": lab})
+    assert first.status == 201
+    db.execute("SELECT pg_stat_statements_reset()")
+    second = post(server, "/orders", key, {"label": lab})
+    assert second.status == 201
+    assert second.text == first.text
+    assert second.headers["idempotent-replayed"] == "true"
+    # one round trip: BEGIN, the claim and ROLLBACK; no COMMIT
+    assert statements(db, "%idempotency.claim(%") == 1
+    assert statements(db, "ROLLBACK%") == 1
+    assert statements(db, "COMMIT%") == 0
+    assert runs(db, key) == 1
+
+
+def test_remember_completed_0_replays_in_a_transaction_that_commits(server, db):
+    key, lab = new_key(), label()
+    first = post(server, "/forgetful", key, {"label": lab})
+    db.execute("SELECT pg_stat_statements_reset()")
+    second = post(server, "/forgetful", key, {"label": lab})
+    assert second.text == first.text
+    assert second.headers["idempotent-replayed"] == "true"
+    assert statements(db, "COMMIT%") == 1
+    assert statements(db, "ROLLBACK%") == 0
+    assert runs(db, key) == 1
+
+
+def test_key_seen_completed_that_expiry_has_since_deleted_runs_again(server, db):
+    key, lab = new_key(), label()
+    assert post(server, "/orders", key, {"label": lab}).status == 201
+    db.execute("DELETE FROM idempotency.idempotency_keys WHERE key = %s", (key,))
+    again = post(server, "/orders", key, {"label": lab})
+    assert again.status == 201
+    assert "idempotent-replayed" not in again.headers
+    assert runs(db, key) == 2
+    assert orders(db, lab) == 2
+    replay = post(server, "/orders", key, {"label": lab})
+    assert replay.text == again.text
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert runs(db, key) == 2
+
+
+def test_key_seen_completed_sent_with_another_request_422(server, db):
+    key = new_key()
+    assert post(server, "/orders", key, {"label": label()}).status == 201
+    assert_problem(post(server, "/orders", key, {"label": label()}), 422, "key_mismatch")
+    assert runs(db, key) == 1
 
 
 def test_client_that_disconnects_mid_request_leaves_no_stuck_key(server, db):

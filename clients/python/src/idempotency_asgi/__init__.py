@@ -20,6 +20,8 @@ import json
 import random
 import re
 import time
+
+from psycopg import sql
 from dataclasses import dataclass, field
 from typing import (Any, Awaitable, Callable, Dict, Iterable, List, MutableMapping, Optional, Pattern, Sequence,
                     Tuple, Union)
@@ -44,6 +46,10 @@ CLAIM_SQL = """SELECT outcome, response, response_code, recovery_point, lease_to
                          make_interval(secs => %s::float8),
                          make_interval(secs => %s::float8),
                          make_interval(secs => %s::float8))"""
+
+# BEGIN, the claim and ROLLBACK in one round trip (the simple protocol, so
+# with literals): the replay of a key seen completed
+PROBE_SQL = sql.SQL("BEGIN; " + CLAIM_SQL.replace("%s", "{}") + "; ROLLBACK")
 
 
 def parse_key(value: str, max_bytes: int = 255) -> Optional[str]:
@@ -167,6 +173,7 @@ class IdempotencyMiddleware:
         replay_header: str = "idempotent-replayed",
         retries: int = 3,
         body_limit: int = 1024 * 1024,
+        remember_completed: int = 10000,
     ) -> None:
         if pool is None or not hasattr(pool, "connection"):
             raise TypeError("IdempotencyMiddleware: pool (a psycopg_pool.AsyncConnectionPool) is required")
@@ -188,6 +195,11 @@ class IdempotencyMiddleware:
         self.replay_header = replay_header.lower().encode("latin-1")
         self.retries = retries
         self.body_limit = body_limit
+        self.remember_completed = remember_completed
+        # keys this middleware saw completed (stored or replayed), oldest
+        # first: a retry of one of them is most likely a replay, which one
+        # claim() outside a transaction answers
+        self._completed: Dict[Tuple[str, str], bool] = {}
 
     # -- request side ------------------------------------------------------
 
@@ -244,6 +256,16 @@ class IdempotencyMiddleware:
             fp = _sha256(scope["method"].encode() + b" " + target + b"\n", body)
         async with self.pool.connection() as conn:
             autocommit = conn.autocommit
+            if self.lease is None and (key_scope, key) in self._completed:
+                if not autocommit:
+                    await conn.set_autocommit(True)
+                try:
+                    answered = await self._replay_known(send, conn, key, key_scope, fp)
+                finally:
+                    if not autocommit and not conn.closed:
+                        await conn.set_autocommit(False)
+                if answered:
+                    return
             if autocommit:
                 await conn.set_autocommit(False)
             try:
@@ -279,6 +301,44 @@ class IdempotencyMiddleware:
         row = await cur.fetchone()
         names = [d.name for d in cur.description]
         return dict(zip(names, row))
+
+    def _remember(self, key_scope: str, key: str) -> None:
+        if self.remember_completed <= 0 or (key_scope, key) in self._completed:
+            return
+        self._completed[(key_scope, key)] = True
+        if len(self._completed) > self.remember_completed:
+            del self._completed[next(iter(self._completed))]
+
+    async def _replay_known(self, send: Send, conn: Any, key: str, key_scope: str,
+                            fp: Optional[str]) -> bool:
+        """A key seen completed: BEGIN, the claim and ROLLBACK in one round
+        trip, on a connection in autocommit mode.  A completed key replays (a
+        replay writes nothing); a key that is no longer completed (expiry
+        deleted it) is claimed, and the ROLLBACK gives it back at once.  True
+        when the request was answered, False to go on with the transaction
+        as for any key."""
+        query = PROBE_SQL.format(*(sql.Literal(v) for v in
+                                   (key, key_scope, fp, _secs(self.wait), None, _secs(self.ttl))))
+        try:
+            cur = await conn.execute(query)
+            cur.nextset()
+            row = dict(zip([d.name for d in cur.description], await cur.fetchone()))
+        except Exception as err:  # noqa: BLE001 - the transaction decides, or answered
+            self._completed.pop((key_scope, key), None)
+            await self._rollback(conn)
+            if conn.closed or getattr(err, "sqlstate", None) in TRANSIENT:
+                return False
+            if not await self._answer_error(send, err):
+                raise
+            return True
+        if row["outcome"] == "completed":
+            await self._send_stored(send, row["response"], row["response_code"])
+            return True
+        if row["outcome"] == "in_progress":
+            await self._busy(send, "The request that holds this key did not finish in time.")
+            return True
+        self._completed.pop((key_scope, key), None)
+        return False
 
     def _app_scope(self, scope: Scope, ctx: IdempotencyContext) -> Scope:
         state = dict(scope.get("state") or {})
@@ -317,6 +377,7 @@ class IdempotencyMiddleware:
                 row = await self._claim(conn, key, key_scope, fp, self.wait, None)
                 if row["outcome"] == "completed":
                     await conn.commit()
+                    self._remember(key_scope, key)
                     await self._send_stored(send, row["response"], row["response_code"])
                     return
                 if row["outcome"] == "in_progress":
@@ -330,6 +391,7 @@ class IdempotencyMiddleware:
                         "SELECT FROM idempotency.complete(%s::text, %s::jsonb, %s::int4, %s::text)",
                         (key, json.dumps(self._stored(cap)), cap.status, key_scope))
                     await conn.commit()
+                    self._remember(key_scope, key)
                 else:
                     await conn.rollback()
                 await self._send_captured(send, cap)
