@@ -41,7 +41,7 @@ export interface Options {
   retries?: number;
   /** Largest body the middleware reads itself when no parser ran (default 1 MiB). */
   bodyLimit?: number;
-  /** Keys remembered as completed, whose retries are answered by one statement outside a transaction (default 10000; 0: none). */
+  /** Keys remembered as seen completed, whose retries are answered in one round trip (default 10000; 0: none). */
   rememberCompleted?: number;
 }
 
