@@ -570,18 +570,27 @@ api_fetch_held(KeyStore *ks, const KeyId *id, KeyRow *row, const char *funcname)
 	ItemPointerData tid;
 	TimestampTz now;
 	bool		found;
+	bool		own;
 	IdemPending *pend;
 
 	api_check_not_running_once(id, funcname);
-	(void) idem_lock_key(id, IDEM_WAIT_LOCK_TIMEOUT);
+
+	/*
+	 * This transaction's own claim holds the key's lock until the
+	 * transaction ends (a rolled-back subtransaction takes both away), and
+	 * its row is read where the claim wrote it.  Any other key is locked
+	 * here.
+	 */
+	own = idem_xact_own_claim(id, &tid, &pend);
+	if (!own)
+		(void) idem_lock_key(id, IDEM_WAIT_LOCK_TIMEOUT);
 	now = GetCurrentTimestamp();
-	/* This transaction's own claim: read its row where the claim wrote it. */
-	if ((pend = idem_xact_pending(id)) != NULL)
+	if (pend != NULL)
 	{
 		row_init_pending(row, id, pend);
 		found = true;
 	}
-	else if (idem_xact_claim_row(id, &tid))
+	else if (own)
 		found = ks_fetch_tid(ks, id, &tid, row);
 	else
 		found = ks_fetch(ks, id, KS_LATEST, false, row);

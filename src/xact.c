@@ -197,18 +197,22 @@ idem_xact_remember_pending(const KeyId *id, const IdemPending *pend)
 }
 
 /*
- * idem_xact_claim_row returns true and the row position if this
- * transaction holds an unfinished claim without a lease on id that wrote
- * its row.
+ * idem_xact_own_claim returns true if this transaction holds an unfinished
+ * claim without a lease on id (whose lock it then holds until it ends),
+ * with *pend its pending row-to-be, or NULL and *tid the row it wrote.
  */
 bool
-idem_xact_claim_row(const KeyId *id, ItemPointer tid)
+idem_xact_own_claim(const KeyId *id, ItemPointer tid, IdemPending **pend)
 {
 	XactClaim  *c = xact_find_open(id);
 
-	if (c == NULL || c->pending)
+	*pend = NULL;
+	if (c == NULL)
 		return false;
-	*tid = c->tid;
+	if (c->pending)
+		*pend = &c->pend;
+	else
+		*tid = c->tid;
 	return true;
 }
 

@@ -23,7 +23,7 @@ typedef struct IdemPending
 extern void idem_xact_init(void);
 extern void idem_xact_remember_claim(const KeyId *id, ItemPointer tid);
 extern void idem_xact_remember_pending(const KeyId *id, const IdemPending *pend);
-extern bool idem_xact_claim_row(const KeyId *id, ItemPointer tid);
+extern bool idem_xact_own_claim(const KeyId *id, ItemPointer tid, IdemPending **pend);
 extern IdemPending *idem_xact_pending(const KeyId *id);
 extern void idem_xact_set_pending_fingerprint(const KeyId *id, Datum fingerprint);
 extern void idem_xact_finish_claim(const KeyId *id);
