@@ -15,7 +15,8 @@
 # scripts/test calls it as the "postgres" OS user.  The server log is
 # DIR/server.log.  With TRACK_STATEMENTS=1 the server also preloads
 # pg_stat_statements and the database has it: the client suites count the
-# statements a request sent.
+# statements a request sent.  FSYNC=on makes commits durable, as a server in
+# production has them (bench/http); the tests run with fsync off.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,7 +54,7 @@ start)
 			echo "listen_addresses = ''"
 			echo "unix_socket_directories = '$dir'"
 			echo "port = $port"
-			echo "fsync = off"
+			echo "fsync = ${FSYNC:-off}"
 			echo "max_connections = 200"
 			if [ "${TRACK_STATEMENTS:-}" = 1 ]; then
 				echo "shared_preload_libraries = 'idempotency,pg_stat_statements'"
