@@ -8,6 +8,10 @@
 #   by worker   the expiry worker, after schedule_expiry('1 hour',
 #               PURGE_BATCH): its first run, timed from the run's start and
 #               end in idempotency.expiry_status
+# Then it fills and purges the table PURGE_CYCLES (10) times in all, each
+# fill after a VACUUM so that the new keys go into the space the purged
+# ones left, and prints each cycle's keys per second: expiry must not slow
+# down as the table's space is reused.
 # Then it measures what purging costs the application: once() throughput
 # (bench/g_once.sql, PURGE_CLIENTS clients) while the worker purges every
 # second, against the same runs without purging, interleaved in
@@ -15,7 +19,8 @@
 # expire one after another throughout the measurement (so that every
 # purging run has keys to delete).
 #
-# Environment: PURGE_KEYS (1000000), PURGE_BATCH (10000), PURGE_CLIENTS (8),
+# Environment: PURGE_KEYS (1000000), PURGE_BATCH (10000), PURGE_CYCLES (10),
+# PURGE_CLIENTS (8),
 # PURGE_ROUNDS (3), PURGE_SECONDS (10), BENCH_KEEP=1 keeps the cluster's
 # directory, PG_BINDIR (the server's bin directory).
 #
@@ -45,8 +50,10 @@ die() { echo "bench/purge.sh: $*" >&2; exit 1; }
 [[ $NKEYS =~ ^[0-9]+$ && $NKEYS -gt 0 ]] || die "PURGE_KEYS must be a positive integer"
 [[ $BATCH =~ ^[0-9]+$ && $BATCH -ge 1 && $BATCH -le 1000000 ]] ||
     die "PURGE_BATCH must be between 1 and 1000000"
-for n in "$CLIENTS" "$ROUNDS" "$SECS"; do
-    [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || die "PURGE_CLIENTS, PURGE_ROUNDS and PURGE_SECONDS must be positive integers"
+CYCLES=${PURGE_CYCLES:-10}
+for n in "$CLIENTS" "$ROUNDS" "$SECS" "$CYCLES"; do
+    [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] ||
+        die "PURGE_CLIENTS, PURGE_ROUNDS, PURGE_SECONDS and PURGE_CYCLES must be positive integers"
 done
 for bin in initdb pg_ctl psql pgbench; do
     [[ -x "$PG_BINDIR/$bin" ]] || die "$PG_BINDIR/$bin not found (set PG_BINDIR)"
@@ -145,8 +152,10 @@ echo "bench/purge.sh: filling $NKEYS expired keys ..." >&2
 fill
 
 # ---------- by hand: purge() in a loop, one transaction per batch ----------
-echo "bench/purge.sh: purge($BATCH) in a loop ..." >&2
-hand=$(q 2>&1 <<EOF
+# Prints the keys deleted, the batches, the seconds and the slowest batch's.
+purge_loop() {
+    local out total
+    out=$(q 2>&1 <<EOF
 DO \$\$
 DECLARE
     n         bigint;
@@ -172,9 +181,28 @@ END
 \$\$;
 EOF
 )
-read -r h_total h_batches h_secs h_slowest < <(sed -n 's/.*NOTICE:  result //p' <<<"$hand") || true
-[[ -n ${h_total:-} ]] || die "the purge loop printed no result: $hand"
-[[ $h_total == "$NKEYS" ]] || die "the purge loop deleted $h_total keys, expected $NKEYS"
+    read -r total _ < <(sed -n 's/.*NOTICE:  result //p' <<<"$out") || true
+    [[ -n ${total:-} ]] || die "the purge loop printed no result: $out"
+    [[ $total == "$NKEYS" ]] || die "the purge loop deleted $total keys, expected $NKEYS"
+    sed -n 's/.*NOTICE:  result //p' <<<"$out"
+}
+echo "bench/purge.sh: purge($BATCH) in a loop ..." >&2
+sizes=("$(q -c "SELECT pg_table_size('idempotency.idempotency_keys') / 1048576")")
+purge_loop >"$tmp/purge.out"
+read -r h_total h_batches h_secs h_slowest <"$tmp/purge.out"
+
+# ---------- cycles: fill the freed space again and purge it ----------
+cycles=("$(awk -v n="$NKEYS" -v s="$h_secs" 'BEGIN { printf "%.0f", n / s }')")
+for c in $(seq 2 "$CYCLES"); do
+    q -c 'VACUUM idempotency.idempotency_keys'
+    echo "bench/purge.sh: cycle $c of $CYCLES: filling the freed space and purging ..." >&2
+    fill
+    sizes+=("$(q -c "SELECT pg_table_size('idempotency.idempotency_keys') / 1048576")")
+    purge_loop >"$tmp/purge.out"
+    read -r _ _ c_secs _ <"$tmp/purge.out"
+    cycles+=("$(awk -v n="$NKEYS" -v s="$c_secs" 'BEGIN { printf "%.0f", n / s }')")
+done
+q -c 'VACUUM idempotency.idempotency_keys'
 
 # ---------- by the worker ----------
 echo "bench/purge.sh: filling again ..." >&2
@@ -269,6 +297,13 @@ awk -v n="$NKEYS" -v s="$h_secs" -v b="$h_batches" -v w="$h_slowest" 'BEGIN {
            s, n / s, b, w }'
 awk -v n="$w_deleted" -v s="$w_secs" 'BEGIN {
     printf "  by worker  expiry worker  %8.2f s  %10.0f keys/s  (one run, %d keys)\n", s, n / s, n }'
+echo "purge() loop over $CYCLES cycles of filling the freed space and purging (keys/s; table MB when full):"
+for i in "${!cycles[@]}"; do
+    printf '  cycle %2d  %10d keys/s  %6d MB\n' $((i + 1)) "${cycles[i]}" "${sizes[i]}"
+done
+awk -v a="${cycles[0]}" -v b="${cycles[${#cycles[@]} - 1]}" 'BEGIN {
+    printf "  last / first  %.2f  (target: no slower, and >= 300000 keys/s) %s\n", b / a,
+           (b / a >= 0.95 && b >= 300000) ? "ok" : "MISS" }'
 echo "once() throughput, $CLIENTS clients, -M prepared, median of $ROUNDS interleaved round(s) of ${SECS}s;" \
     "$((NKEYS - p_remaining)) of $NKEYS expiring keys deleted meanwhile:"
 awk -v a="$p_plain" -v b="$p_purging" 'BEGIN {
