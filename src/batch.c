@@ -215,6 +215,8 @@ batch_order(text **keys, int n, text *scope, bool by_hash,
 	for (i = 0; i < n; i++)
 	{
 		idem_key_id(&(*ids)[i], owner, scope, keys[i]);
+		if (by_hash)
+			(void) idem_key_hash(&(*ids)[i]);	/* what batch_cmp_hash reads */
 		(*order)[i] = i;
 	}
 	qsort_arg(*order, n, sizeof(int), by_hash ? batch_cmp_hash : batch_cmp, *ids);

@@ -48,14 +48,15 @@ typedef enum KsSnapshot
 
 /*
  * A key's identity, with the hash of its lock tag (locks.c).  Made only by
- * idem_key_id, which computes the hash once for all the locks and lookups
- * of one call.
+ * idem_key_id; the hash is computed at its first use (a replay that takes
+ * no lock needs none) and then serves every lock and lookup of the call.
  */
 typedef struct KeyId
 {
 	Oid			owner;
 	text	   *scope;
 	text	   *key;
+	bool		hashed;			/* hash is set */
 	uint64		hash;
 } KeyId;
 

@@ -28,29 +28,36 @@
 #include "locks.h"
 #include "stats.h"
 
-/*
- * idem_key_id makes the identity of key in scope for owner, with the 64-bit
- * hash of (owner, scope, key) that is its lock tag.
- */
+/* idem_key_id makes the identity of key in scope for owner. */
 void
 idem_key_id(KeyId *id, Oid owner, text *scope, text *key)
 {
-	uint64		h;
-
 	id->owner = owner;
 	id->scope = scope;
 	id->key = key;
-	h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(scope),
-							VARSIZE_ANY_EXHDR(scope), (uint64) owner);
-	id->hash = hash_bytes_extended((const unsigned char *) VARDATA_ANY(key),
-								   VARSIZE_ANY_EXHDR(key), h);
+	id->hashed = false;
+	id->hash = 0;
 }
 
-/* idem_key_hash is the lock tag's hash of id, computed by idem_key_id. */
+/*
+ * idem_key_hash is the 64-bit hash of (owner, scope, key) that is id's lock
+ * tag, computed at the first call and kept in id: a cache, which is why it
+ * writes through a const pointer.
+ */
 uint64
 idem_key_hash(const KeyId *id)
 {
-	return id->hash;
+	KeyId	   *mut = (KeyId *) id;
+	uint64		h;
+
+	if (id->hashed)
+		return id->hash;
+	h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(id->scope),
+							VARSIZE_ANY_EXHDR(id->scope), (uint64) id->owner);
+	mut->hash = hash_bytes_extended((const unsigned char *) VARDATA_ANY(id->key),
+									VARSIZE_ANY_EXHDR(id->key), h);
+	mut->hashed = true;
+	return mut->hash;
 }
 
 static void

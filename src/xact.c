@@ -152,7 +152,7 @@ xact_remember(const KeyId *id, ItemPointer tid, const IdemPending *pend)
 		c->id = *id;
 		c->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
 		c->id.key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
-		c->hash = id->hash;
+		c->hash = idem_key_hash(id);
 		c->gone = false;
 		c->claimed_in = GetCurrentSubTransactionId();
 		c->finished_in = InvalidSubTransactionId;
