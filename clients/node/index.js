@@ -326,13 +326,14 @@ function idempotency(options) {
     return true;
   }
 
-  // the claim as SQL text with literals, to share a round trip with BEGIN
+  // The claim as SQL text with literals, to share a round trip with BEGIN.
+  // One pass over the parameters, each replaced by a function: a literal is
+  // never searched again, and "$&" or "$'" in a key stays text.
   function claimText(client, key, scope, fp, waitMs, leaseMs) {
     const lit = (v) => (v === null ? 'NULL' : client.escapeLiteral(v));
     const num = (v) => (v === null ? 'NULL' : String(Number(v)));
-    return CLAIM_SQL.replace('$1::text', lit(key)).replace('$2::text', lit(scope))
-      .replace('$3::text', `${lit(fp)}::text`).replace('$4::float8', num(secs(waitMs)))
-      .replace('$5::float8', num(secs(leaseMs))).replace('$6::float8', num(secs(o.ttl)));
+    const values = [lit(key), lit(scope), lit(fp), num(secs(waitMs)), num(secs(leaseMs)), num(secs(o.ttl))];
+    return CLAIM_SQL.replace(/\$([1-6])(?=::)/g, (_, n) => values[Number(n) - 1]);
   }
 
   async function claim(client, key, scope, fp, waitMs, leaseMs) {
@@ -353,9 +354,9 @@ function idempotency(options) {
     } catch (err) {
       forget(scope, key);
       await rollback(client, ctx);
-      if (ctx.broken || TRANSIENT.has(err && err.code)) return false;	// the transaction decides
-      if (!answerError(res, err)) throw err;
-      return true;
+      // a mismatch and the like are answered here; anything else, the
+      // transaction meets again and handles as for any key
+      return !ctx.broken && !TRANSIENT.has(err && err.code) && answerError(res, err);
     }
     if (row.outcome === 'completed') {
       sendStored(res, row.response, row.response_code, o.replayHeader);

@@ -125,6 +125,22 @@ test('key as structured-field string and as bare token name the same key', async
     ['a"b\\c'])).rows[0].count, '1');
 });
 
+test('a key with $, quotes and placeholder-like text is stored and replayed as given', async () => {
+  const key = `k$&$$$'$\`$2::text-${crypto.randomUUID()}`;
+  const l = label();
+  const first = await post('/orders', { key, body: { label: l } });
+  assert.equal(first.status, 201);
+  const row = await db.query('SELECT state FROM idempotency.lookup($1)', [key]);
+  assert.deepEqual(row.rows, [{ state: 'completed' }]);
+  for (let i = 0; i < 2; i++) {	// a replay in a transaction, then one of a key seen completed
+    const again = await post('/orders', { key, body: { label: l } });
+    assert.equal(again.text, first.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  }
+  assert.equal(await runs(key), 1);
+  assert.equal(await orders(l), 1);
+});
+
 test('missing key: 400 problem+json', async () => {
   const l = label();
   const r = await post('/orders', { body: { label: l } });

@@ -161,6 +161,20 @@ def test_key_as_structured_field_string_and_as_bare_token(server, db):
     assert count(db, "SELECT count(*) FROM idempotency.lookup(%s) WHERE key IS NOT NULL", 'a"b\\c') == 1
 
 
+def test_key_with_dollars_quotes_and_placeholder_like_text_is_stored_as_given(server, db):
+    key = "k$&$$$'$`$2::text-" + new_key()
+    lab = label()
+    first = post(server, "/orders", key, {"label": lab})
+    assert first.status == 201
+    assert count(db, "SELECT count(*) FROM idempotency.lookup(%s) WHERE state = 'completed'", key) == 1
+    for _ in range(2):  # a replay in a transaction, then one of a key seen completed
+        again = post(server, "/orders", key, {"label": lab})
+        assert again.text == first.text
+        assert again.headers["idempotent-replayed"] == "true"
+    assert runs(db, key) == 1
+    assert orders(db, lab) == 1
+
+
 def test_missing_key_400_problem(server, db):
     lab = label()
     assert_problem(post(server, "/orders", None, {"label": lab}), 400, "key_missing")
