@@ -12,8 +12,10 @@
  *	  Locking: the keys are locked in one canonical order, bytewise (as
  *	  COLLATE "C" sorts them), whatever the order given, so two consumers
  *	  with overlapping batches never wait for each other in a cycle.
- *	  complete_batch and release_batch take no lock: they only need to find
- *	  a key given twice, so they sort by lock tag, which is cheaper.  A key
+ *	  complete_batch and release_batch need no such order: the keys they
+ *	  finish are the transaction's own claims, whose locks it holds (any
+ *	  other key ends the call with an error), so they sort by lock tag,
+ *	  which is cheaper, only to find a key given twice.  A key
  *	  claimed holds its lock until the end of the transaction; a key that
  *	  replays or is reported in_progress gives it back at once (api.c).
  *	  Since every claimed key takes an entry of the shared lock table, a
