@@ -437,3 +437,50 @@ def test_lease_handler_error_after_a_checkpoint_lets_the_retry_resume(server, db
     assert json.loads(retry.text)["resumedFrom"] == "charge_created"
     assert count(db, "SELECT count(*) FROM provider_calls WHERE idem_key = %s", key) == 1
     assert orders(db, lab) == 1
+
+
+def test_cancelled_replay_of_a_key_seen_completed_gives_the_connection_back_as_it_was(env):
+    """A replay that waits for a key's holder and is cancelled (a server
+    shutting down, a timeout around the application) leaves the pool's
+    connection in its own mode, outside any transaction."""
+    import asyncio
+
+    from psycopg.pq import TransactionStatus
+    from psycopg_pool import AsyncConnectionPool
+
+    sys.path.insert(0, os.path.join(HERE, "..", "src"))
+    from idempotency_asgi import IdempotencyMiddleware
+
+    conninfo = f"host={env['PGHOST']} port={env['PGPORT']} dbname={env['PGDATABASE']} user={env['PGUSER']}"
+    key = new_key()
+    with psycopg.connect(conninfo) as holder:  # holds the key in an open transaction
+        holder.execute("SELECT idempotency.claim(%s)", (key,))
+
+        async def app(scope, receive, send):
+            raise AssertionError("the application must not run")
+
+        async def main():
+            async with AsyncConnectionPool(conninfo, min_size=1, max_size=1) as pool:
+                mw = IdempotencyMiddleware(app, pool=pool, wait=10.0)
+                mw._remember("", key)
+                scope = {"type": "http", "method": "POST", "path": "/x", "raw_path": b"/x",
+                         "query_string": b"", "headers": [(b"idempotency-key", key.encode())]}
+
+                async def receive():
+                    return {"type": "http.request", "body": b"{}", "more_body": False}
+
+                async def send(message):
+                    raise AssertionError(f"nothing must be sent: {message}")
+
+                task = asyncio.create_task(mw(scope, receive, send))
+                await asyncio.sleep(0.5)  # the replay waits for the holder
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                async with pool.connection() as conn:
+                    return conn.autocommit, conn.info.transaction_status
+
+        autocommit, status = asyncio.run(main())
+        holder.rollback()
+    assert autocommit is False
+    assert status == TransactionStatus.IDLE

@@ -22,6 +22,7 @@ import re
 import time
 
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 from dataclasses import dataclass, field
 from typing import (Any, Awaitable, Callable, Dict, Iterable, List, MutableMapping, Optional, Pattern, Sequence,
                     Tuple, Union)
@@ -263,7 +264,7 @@ class IdempotencyMiddleware:
                     answered = await self._replay_known(send, conn, key, key_scope, fp)
                 finally:
                     if not autocommit and not conn.closed:
-                        await conn.set_autocommit(False)
+                        await self._restore_transaction_mode(conn)
                 if answered:
                     return
             if autocommit:
@@ -301,6 +302,21 @@ class IdempotencyMiddleware:
         row = await cur.fetchone()
         names = [d.name for d in cur.description]
         return dict(zip(names, row))
+
+    async def _restore_transaction_mode(self, conn: Any) -> None:
+        """Puts a connection that a replay of a key seen completed used in
+        autocommit mode back in transaction mode.  A replay cancelled while
+        its statement ran leaves the connection busy: it is closed, and the
+        pool replaces it; one cancelled inside its transaction is rolled
+        back first."""
+        status = conn.info.transaction_status
+        if status == TransactionStatus.ACTIVE:
+            await conn.close()
+            return
+        if status != TransactionStatus.IDLE:
+            await self._rollback(conn)
+        if not conn.closed:
+            await conn.set_autocommit(False)
 
     def _remember(self, key_scope: str, key: str) -> None:
         if self.remember_completed <= 0 or (key_scope, key) in self._completed:
