@@ -331,6 +331,30 @@ SELECT idempotency.release_batch(ARRAY['lk1']);
 SELECT key IS NULL AS gone_after_release FROM idempotency.lookup('lk1');
 COMMIT;
 
+-- claim_batch in a savepoint, of a key the transaction claimed already but
+-- whose row expired meanwhile, deletes that row and claims the key afresh
+-- (no row until complete).  ROLLBACK TO brings the row back, and the claim
+-- as it was with it: complete() then finds the expired claim (IK003), where
+-- it used to write a second row for the key (23505).
+BEGIN;
+SELECT outcome FROM idempotency.claim('sp-exp', ttl => '1 millisecond');
+SELECT pg_sleep(0.01);
+SAVEPOINT s;
+SELECT outcome FROM idempotency.claim_batch(ARRAY['sp-exp']);
+ROLLBACK TO s;
+SELECT state FROM idempotency.complete('sp-exp', '{"ok": 1}');
+ROLLBACK;
+-- RELEASE keeps the new claim: complete() writes its row
+BEGIN;
+SELECT outcome FROM idempotency.claim('sp-exp2', ttl => '1 millisecond');
+SELECT pg_sleep(0.01);
+SAVEPOINT s;
+SELECT outcome FROM idempotency.claim_batch(ARRAY['sp-exp2']);
+RELEASE SAVEPOINT s;
+SELECT state FROM idempotency.complete('sp-exp2', '{"ok": 1}');
+COMMIT;
+SELECT key, state, response FROM idempotency.idempotency_keys WHERE key = 'sp-exp2';
+
 DROP TABLE batch_effects;
 DROP FUNCTION batch_locks();
 -- leave the key table as the other suites expect it

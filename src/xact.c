@@ -48,7 +48,24 @@ typedef struct XactClaim
 	SubTransactionId finished_in;	/* of complete()/release(), or Invalid */
 	SubTransactionId fingerprint_set_in;	/* of a later claim that gave a
 											 * pending claim its fingerprint */
+	List	   *saved;			/* XactClaimState: what a later claim of the
+								 * key in a subtransaction replaced, newest
+								 * last, for its rollback */
 } XactClaim;
+
+/*
+ * A claim's row (or pending row-to-be) as it was before a claim of the same
+ * key in subtransaction subid replaced it: an expired row of the claim's
+ * own that the later claim deleted and claimed afresh.  A rollback of that
+ * subtransaction brings the row back, and with it this state.
+ */
+typedef struct XactClaimState
+{
+	SubTransactionId subid;
+	bool		pending;
+	ItemPointerData tid;
+	IdemPending pend;
+} XactClaimState;
 
 /* The claims of one key hash, oldest first */
 typedef struct XactClaimBucket
@@ -157,6 +174,24 @@ xact_remember(const KeyId *id, ItemPointer tid, const IdemPending *pend)
 		c->claimed_in = GetCurrentSubTransactionId();
 		c->finished_in = InvalidSubTransactionId;
 		c->fingerprint_set_in = InvalidSubTransactionId;
+		c->saved = NIL;
+	}
+	else
+	{
+		SubTransactionId subid = GetCurrentSubTransactionId();
+		XactClaimState *last = c->saved ? (XactClaimState *) llast(c->saved) : NULL;
+
+		/* the state a rollback of this subtransaction returns to: its first */
+		if (subid != c->claimed_in && (last == NULL || last->subid != subid))
+		{
+			XactClaimState *st = palloc(sizeof(XactClaimState));
+
+			st->subid = subid;
+			st->pending = c->pending;
+			st->tid = c->tid;
+			st->pend = c->pend;
+			c->saved = lappend(c->saved, st);
+		}
 	}
 	c->pending = (tid == NULL);
 	if (tid != NULL)
@@ -372,6 +407,16 @@ xact_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 				}
 				else
 				{
+					while (c->saved != NIL &&
+						   ((XactClaimState *) llast(c->saved))->subid == mySubid)
+					{
+						XactClaimState *st = (XactClaimState *) llast(c->saved);
+
+						c->pending = st->pending;
+						c->tid = st->tid;
+						c->pend = st->pend;
+						c->saved = list_delete_last(c->saved);
+					}
 					if (c->finished_in == mySubid)
 						c->finished_in = InvalidSubTransactionId;
 					if (c->fingerprint_set_in == mySubid)
@@ -387,10 +432,30 @@ xact_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 			{
 				XactClaim  *c = (XactClaim *) lfirst(lc);
 
+				XactClaimState *last;
+
 				if (c->claimed_in == mySubid)
 					c->claimed_in = parentSubid;
 				if (c->finished_in == mySubid)
 					c->finished_in = parentSubid;
+				/*
+				 * What this subtransaction replaced now counts as replaced
+				 * by its parent; where the parent had replaced the claim
+				 * already, its own earlier state is the one to go back to,
+				 * and where the parent made the claim, there is none.
+				 */
+				last = c->saved ? (XactClaimState *) llast(c->saved) : NULL;
+				if (last != NULL && last->subid == mySubid)
+				{
+					XactClaimState *prev = list_length(c->saved) > 1 ?
+						(XactClaimState *) list_nth(c->saved, list_length(c->saved) - 2) : NULL;
+
+					if ((prev != NULL && prev->subid == parentSubid) ||
+						c->claimed_in == parentSubid)
+						c->saved = list_delete_last(c->saved);
+					else
+						last->subid = parentSubid;
+				}
 				if (c->fingerprint_set_in == mySubid)
 					c->fingerprint_set_in = parentSubid;
 			}
