@@ -125,7 +125,9 @@ app.add_api_route("/pay", pay, methods=["POST"])
 
 
 def main():
-    sock = socket.socket()
+    # IPPROTO_TCP named, so that asyncio sets TCP_NODELAY on the accepted
+    # connections (without it a keep-alive client waits for delayed ACKs)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", int(os.environ.get("PORT", "0"))))
     sock.listen(256)
     print(f"listening {sock.getsockname()[1]}", flush=True)
