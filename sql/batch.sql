@@ -344,6 +344,18 @@ SELECT outcome FROM idempotency.claim_batch(ARRAY['sp-exp']);
 ROLLBACK TO s;
 SELECT state FROM idempotency.complete('sp-exp', '{"ok": 1}');
 ROLLBACK;
+-- the same two savepoints deep: what the inner one replaced and released
+-- belongs to the outer one, whose rollback brings the claim back
+BEGIN;
+SELECT outcome FROM idempotency.claim('sp-exp3', ttl => '1 millisecond');
+SELECT pg_sleep(0.01);
+SAVEPOINT a;
+SAVEPOINT b;
+SELECT outcome FROM idempotency.claim_batch(ARRAY['sp-exp3']);
+RELEASE SAVEPOINT b;
+ROLLBACK TO a;
+SELECT state FROM idempotency.complete('sp-exp3', '{"ok": 1}');
+ROLLBACK;
 -- RELEASE keeps the new claim: complete() writes its row
 BEGIN;
 SELECT outcome FROM idempotency.claim('sp-exp2', ttl => '1 millisecond');

@@ -181,6 +181,12 @@ xact_remember(const KeyId *id, ItemPointer tid, const IdemPending *pend)
 		SubTransactionId subid = GetCurrentSubTransactionId();
 		XactClaimState *last = c->saved ? (XactClaimState *) llast(c->saved) : NULL;
 
+		/*
+		 * Only a claim with a row is ever replaced (a claim of a pending
+		 * one goes through idem_xact_pending), so a saved state has a row
+		 * and no pending fingerprint to restore.
+		 */
+		Assert(!c->pending);
 		/* the state a rollback of this subtransaction returns to: its first */
 		if (subid != c->claimed_in && (last == NULL || last->subid != subid))
 		{
