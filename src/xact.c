@@ -39,7 +39,6 @@
 typedef struct XactClaim
 {
 	KeyId		id;				/* copies in TopTransactionContext */
-	uint64		hash;			/* idem_key_hash(&id) */
 	bool		gone;			/* forgotten: its subtransaction rolled back */
 	ItemPointerData tid;		/* the in_progress row the claim wrote */
 	bool		pending;		/* no row written yet: see below */
@@ -129,7 +128,8 @@ static void
 xact_index_add(XactClaim *c)
 {
 	bool		found;
-	XactClaimBucket *b = hash_search(xact_index, &c->hash, HASH_ENTER, &found);
+	uint64		hash = idem_key_hash(&c->id);
+	XactClaimBucket *b = hash_search(xact_index, &hash, HASH_ENTER, &found);
 
 	if (!found)
 		b->claims = NIL;
@@ -169,7 +169,6 @@ xact_remember(const KeyId *id, ItemPointer tid, const IdemPending *pend)
 		c->id = *id;
 		c->id.scope = (text *) pg_detoast_datum_copy((struct varlena *) id->scope);
 		c->id.key = (text *) pg_detoast_datum_copy((struct varlena *) id->key);
-		c->hash = idem_key_hash(id);
 		c->gone = false;
 		c->claimed_in = GetCurrentSubTransactionId();
 		c->finished_in = InvalidSubTransactionId;
