@@ -47,23 +47,23 @@ typedef struct XactClaim
 	SubTransactionId finished_in;	/* of complete()/release(), or Invalid */
 	SubTransactionId fingerprint_set_in;	/* of a later claim that gave a
 											 * pending claim its fingerprint */
-	List	   *saved;			/* XactClaimState: what a later claim of the
-								 * key in a subtransaction replaced, newest
-								 * last, for its rollback */
+	List	   *saved;			/* XactClaimState: the rows that later claims
+								 * of the key in subtransactions replaced,
+								 * newest last, for their rollback */
 } XactClaim;
 
 /*
- * A claim's row (or pending row-to-be) as it was before a claim of the same
- * key in subtransaction subid replaced it: an expired row of the claim's
- * own that the later claim deleted and claimed afresh.  A rollback of that
- * subtransaction brings the row back, and with it this state.
+ * The row of a claim before a claim of the same key in subtransaction subid
+ * replaced it (an expired row of the claim's own, which the later claim
+ * deleted and claimed afresh).  Only a claim with a row is ever replaced (a
+ * claim of a pending one goes through idem_xact_pending), so this is a row
+ * position.  A rollback of that subtransaction brings the row back, and the
+ * claim returns to it.
  */
 typedef struct XactClaimState
 {
 	SubTransactionId subid;
-	bool		pending;
 	ItemPointerData tid;
-	IdemPending pend;
 } XactClaimState;
 
 /* The claims of one key hash, oldest first */
@@ -180,21 +180,14 @@ xact_remember(const KeyId *id, ItemPointer tid, const IdemPending *pend)
 		SubTransactionId subid = GetCurrentSubTransactionId();
 		XactClaimState *last = c->saved ? (XactClaimState *) llast(c->saved) : NULL;
 
-		/*
-		 * Only a claim with a row is ever replaced (a claim of a pending
-		 * one goes through idem_xact_pending), so a saved state has a row
-		 * and no pending fingerprint to restore.
-		 */
-		Assert(!c->pending);
+		Assert(!c->pending);	/* see XactClaimState */
 		/* the state a rollback of this subtransaction returns to: its first */
 		if (subid != c->claimed_in && (last == NULL || last->subid != subid))
 		{
 			XactClaimState *st = palloc(sizeof(XactClaimState));
 
 			st->subid = subid;
-			st->pending = c->pending;
 			st->tid = c->tid;
-			st->pend = c->pend;
 			c->saved = lappend(c->saved, st);
 		}
 	}
@@ -417,9 +410,8 @@ xact_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					{
 						XactClaimState *st = (XactClaimState *) llast(c->saved);
 
-						c->pending = st->pending;
+						c->pending = false;
 						c->tid = st->tid;
-						c->pend = st->pend;
 						c->saved = list_delete_last(c->saved);
 					}
 					if (c->finished_in == mySubid)
