@@ -133,6 +133,18 @@ idem_scope_from_arg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
+ * api_key_id_from_args makes *id of the caller's key: argument 0 (checked
+ * first), in the scope of argument scope_argno.
+ */
+static void
+api_key_id_from_args(FunctionCallInfo fcinfo, bool is_uuid, int scope_argno, KeyId *id)
+{
+	text	   *key = idem_key_from_arg(fcinfo, 0, is_uuid);
+
+	idem_key_id(id, GetUserId(), idem_scope_from_arg(fcinfo, scope_argno), key);
+}
+
+/*
  * idem_check_text_length raises 22023 when t is longer than max_len bytes;
  * elemno > 0 names its position in an array, for the error's detail.
  */
@@ -1062,12 +1074,10 @@ static Datum
 api_claim(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	ClaimRequest req;
-	text	   *key;
 	KeyRow		row;
 	ClaimOutcome outcome;
 
-	key = idem_key_from_arg(fcinfo, 0, is_uuid);
-	idem_key_id(&req.id, GetUserId(), idem_scope_from_arg(fcinfo, 1), key);
+	api_key_id_from_args(fcinfo, is_uuid, 1, &req.id);
 	req.defer_insert = false;
 	req.defer_row = false;
 	req.try_lock_first = false;
@@ -1104,11 +1114,9 @@ static Datum
 api_complete(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	KeyId		id;
-	text	   *key;
 	KeyRow		row;
 
-	key = idem_key_from_arg(fcinfo, 0, is_uuid);
-	idem_key_id(&id, GetUserId(), idem_scope_from_arg(fcinfo, 3), key);
+	api_key_id_from_args(fcinfo, is_uuid, 3, &id);
 	idem_complete_internal(NULL, &id,
 						   PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
 						   PG_ARGISNULL(1),
@@ -1139,11 +1147,9 @@ static Datum
 api_release(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	KeyId		id;
-	text	   *key;
 	KeyStore	ks;
 
-	key = idem_key_from_arg(fcinfo, 0, is_uuid);
-	idem_key_id(&id, GetUserId(), idem_scope_from_arg(fcinfo, 1), key);
+	api_key_id_from_args(fcinfo, is_uuid, 1, &id);
 	idem_check_writable("release()");
 
 	ks_open(&ks);
@@ -1256,13 +1262,11 @@ static Datum
 api_lookup(FunctionCallInfo fcinfo, bool is_uuid)
 {
 	KeyId		id;
-	text	   *key;
 	KeyRow		row;
 	KeyStore	ks;
 	bool		found;
 
-	key = idem_key_from_arg(fcinfo, 0, is_uuid);
-	idem_key_id(&id, GetUserId(), idem_scope_from_arg(fcinfo, 1), key);
+	api_key_id_from_args(fcinfo, is_uuid, 1, &id);
 
 	ks_open_mode(&ks, AccessShareLock);
 	found = ks_fetch(&ks, &id, KS_ACTIVE, false, &row) &&
