@@ -64,52 +64,10 @@ if command -v "$PG_CONFIG" >/dev/null; then
 fi
 
 # ---------- the throwaway cluster ----------
-as_server() {
-    if ((EUID == 0)); then
-        (cd / && runuser -u postgres -- "$@")
-    else
-        "$@"
-    fi
-}
-
-tmp=$(mktemp -d /tmp/idem-purge.XXXXXX)
-data=$tmp/data
-((EUID == 0)) && chown postgres: "$tmp"
-chmod 700 "$tmp"
-
-cleanup() {
-    local rc=$?
-    if [[ -f $data/postmaster.pid ]]; then
-        as_server "$PG_BINDIR/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
-    fi
-    if [[ "${BENCH_KEEP:-}" == 1 ]]; then
-        echo "bench/purge.sh: kept $tmp" >&2
-    else
-        rm -rf "$tmp"
-    fi
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=
-for p in $(shuf -i 20000-60000 -n 50); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && [[ ! -e /tmp/.s.PGSQL.$p ]]; then
-        port=$p
-        break
-    fi
-done
-[[ -n $port ]] || die "no free port found"
-
-as_server "$PG_BINDIR/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-locale \
-    >"$tmp/initdb.log" 2>&1 || { cat "$tmp/initdb.log" >&2; die "initdb failed"; }
+# shellcheck source=bench/cluster.bash
+source "$here/cluster.bash"
+bench_cluster purge.sh
 cat >>"$data/postgresql.conf" <<EOF
-# bench/purge.sh
-listen_addresses = ''
-unix_socket_directories = '$tmp'
-port = $port
-shared_preload_libraries = 'idempotency'
-shared_buffers = 256MB
 fsync = on
 synchronous_commit = on
 max_wal_size = 4GB

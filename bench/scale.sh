@@ -38,37 +38,10 @@ for n in "$NKEYS" "$SMALL" "$ROUNDS" "$SECS" "$CLIENTS"; do
 done
 ((NKEYS > SMALL)) || die "SCALE_KEYS must be larger than SCALE_SMALL"
 
-as_server() {
-    if ((EUID == 0)); then
-        (cd / && runuser -u postgres -- "$@")
-    else
-        "$@"
-    fi
-}
-
-tmp=$(mktemp -d /tmp/idem-scale.XXXXXX)
-data=$tmp/data
-((EUID == 0)) && chown postgres: "$tmp"
-chmod 700 "$tmp"
-cleanup() {
-    local rc=$?
-    [[ -f $data/postmaster.pid ]] &&
-        as_server "$PG_BINDIR/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1
-    if [[ "${BENCH_KEEP:-}" == 1 ]]; then echo "bench/scale.sh: kept $tmp" >&2; else rm -rf "$tmp"; fi
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$(shuf -i 20000-60000 -n 1)
-as_server "$PG_BINDIR/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-locale \
-    >"$tmp/initdb.log" 2>&1 || { cat "$tmp/initdb.log" >&2; die "initdb failed"; }
+# shellcheck source=bench/cluster.bash
+source "$here/cluster.bash"
+bench_cluster scale.sh
 cat >>"$data/postgresql.conf" <<EOF
-listen_addresses = ''
-unix_socket_directories = '$tmp'
-port = $port
-shared_preload_libraries = 'idempotency'
-shared_buffers = 256MB
 max_wal_size = 8GB
 checkpoint_timeout = 30min
 log_min_messages = warning
