@@ -420,6 +420,7 @@ class IdempotencyMiddleware:
                     continue
                 if not await self._answer_error(send, err):
                     raise
+                return
 
     async def _lease_flow(self, scope: Scope, receive: Receive, send: Send, conn: Any, key: str,
                           key_scope: str, fp: Optional[str], body: bytes) -> None:
