@@ -50,9 +50,14 @@ typedef enum KsSnapshot
  * A key's identity, with the hash of its lock tag (locks.c).  Made only by
  * idem_key_id; the hash is computed at its first use (a replay that takes
  * no lock needs none) and then serves every lock and lookup of the call.
+ * A key of a routed key table on Citus (ks_citus.c) is another key than
+ * the same owner, scope and key in the plain table: table tells them apart
+ * (the lock tag does not, so the two only queue behind each other).
  */
 typedef struct KeyId
 {
+	Oid			table;			/* the routed key table of the call that
+								 * made it, or InvalidOid: the plain one */
 	Oid			owner;
 	text	   *scope;
 	text	   *key;

@@ -79,11 +79,11 @@ typedef struct XactClaimBucket
 static List *xact_claims = NIL;
 static HTAB *xact_index = NULL;	/* in TopTransactionContext, or NULL */
 
-/* idem_same_key tells whether a and b name the same key. */
+/* idem_same_key tells whether a and b name the same key of the same table. */
 bool
 idem_same_key(const KeyId *a, const KeyId *b)
 {
-	return a->owner == b->owner &&
+	return a->owner == b->owner && a->table == b->table &&
 		VARSIZE_ANY_EXHDR(a->key) == VARSIZE_ANY_EXHDR(b->key) &&
 		VARSIZE_ANY_EXHDR(a->scope) == VARSIZE_ANY_EXHDR(b->scope) &&
 		memcmp(VARDATA_ANY(a->key), VARDATA_ANY(b->key), VARSIZE_ANY_EXHDR(a->key)) == 0 &&
@@ -339,7 +339,8 @@ xact_check_claims(bool prepare)
 		XactClaim  *c = (XactClaim *) lfirst(lc);
 		KeyRow		row;
 
-		if (c->finished_in != InvalidSubTransactionId)
+		/* a routed key's claims are checked by ks_citus.c */
+		if (c->finished_in != InvalidSubTransactionId || OidIsValid(c->id.table))
 			continue;
 		if (!opened)
 		{

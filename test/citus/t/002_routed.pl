@@ -237,4 +237,43 @@ for my $n (@nodes)
 		'no key row in a shell or plain key table on ' . $n->name);
 }
 
+# ---- a routed key and a plain key of the same name are two keys: on the
+# node that holds the shard, one backend claims through one table and
+# completes through the other (after the check above, which wants the plain
+# table empty)
+my ($holder_node) = grep { $_->port == shard_port($coord, $keys, '42') } @workers;
+($ret, $out, $err) = $holder_node->psql('postgres', q{
+	\set VERBOSITY verbose
+	BEGIN;
+	SELECT outcome FROM payments_keys.claim(42, 'mixed');
+	SELECT idempotency.complete('mixed', '{}');});
+like($err, qr/IK003: idempotency key "mixed" is not claimed/,
+	'a routed claim is not a claim of the plain key table');
+($ret, $out, $err) = $holder_node->psql('postgres', q{
+	\set VERBOSITY verbose
+	BEGIN;
+	SELECT outcome FROM idempotency.claim('mixed');
+	SELECT payments_keys.complete(42, 'mixed', '{}');});
+like($err, qr/IK003: idempotency key "mixed" is not claimed/,
+	'a plain claim is not a claim of the routed key table');
+($ret, $out, $err) = $holder_node->psql('postgres', q{
+	\set VERBOSITY verbose
+	BEGIN;
+	SELECT count(*) FROM idempotency.claim_batch(ARRAY['mixed']);
+	SELECT payments_keys.complete(42, 'mixed', '{}');});
+like($err, qr/IK003: idempotency key "mixed" is not claimed/,
+	'a pending plain claim (claim_batch) is not a claim of the routed key table');
+is( $holder_node->safe_psql(
+		'postgres', q{
+	BEGIN;
+	SELECT outcome FROM payments_keys.claim(42, 'mixed');
+	SELECT outcome FROM idempotency.claim('mixed');
+	SELECT state FROM idempotency.complete('mixed', '{"plain": 1}');
+	SELECT state FROM payments_keys.complete(42, 'mixed', '{"routed": 1}');
+	COMMIT;
+	SELECT response::text FROM idempotency.lookup('mixed');
+	SELECT response::text FROM payments_keys.lookup(42, 'mixed');}),
+	"claimed\nclaimed\ncompleted\ncompleted\n{\"plain\": 1}\n{\"routed\": 1}",
+	'both keys claimed and completed in one transaction, each in its own table');
+
 done_testing();
