@@ -492,3 +492,94 @@ COMMENT ON FUNCTION idempotency.distribute(pg_catalog.regclass, pg_catalog.name,
     'On Citus: a key table colocated with a hash-distributed business table, and routed entry points in api_schema';
 
 REVOKE ALL ON FUNCTION idempotency.distribute(pg_catalog.regclass, pg_catalog.name, pg_catalog.name) FROM PUBLIC;
+
+-- ------------------------------------------------------------------------
+-- Expiry of routed keys on Citus (docs/citus.md): deletes at most
+-- batch_size expired keys from each shard of every key table that
+-- distribute() made, with purge()'s rule and SKIP LOCKED, one shard at a
+-- time, each in a transaction of its own on its worker.
+-- ------------------------------------------------------------------------
+CREATE FUNCTION idempotency.purge_routed(batch_size pg_catalog.int4 DEFAULT 10000)
+RETURNS pg_catalog.int8
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table pg_catalog.regclass;
+    v_command pg_catalog.text;
+    v_shard pg_catalog.int8;
+    v_ok pg_catalog.bool;
+    v_result pg_catalog.text;
+    v_deleted pg_catalog.int8 := 0;
+    v_failed pg_catalog.int4 := 0;
+    v_first_failure pg_catalog.text;
+BEGIN
+    IF purge_routed.batch_size IS NULL THEN
+        RAISE EXCEPTION 'batch size must not be null'
+            USING ERRCODE = '22004';
+    END IF;
+    IF purge_routed.batch_size OPERATOR(pg_catalog.<) 1
+       OR purge_routed.batch_size OPERATOR(pg_catalog.>) 1000000 THEN
+        RAISE EXCEPTION 'invalid batch size %', purge_routed.batch_size
+            USING ERRCODE = '22023',
+                  DETAIL = 'The batch size must be between 1 and 1000000.';
+    END IF;
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RAISE EXCEPTION 'idempotency.purge_routed() needs Citus'
+            USING ERRCODE = '55000',
+                  DETAIL = 'The citus extension is not installed in this database.',
+                  HINT = 'On plain PostgreSQL, idempotency.purge() deletes expired keys.';
+    END IF;
+
+    -- run_command_on_shards() puts the shard's name where %1$s stands
+    v_command := 'DELETE FROM %1$s AS k WHERE k.ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
+        OPERATOR(pg_catalog.||) 'SELECT e.ctid FROM %1$s AS e'
+        OPERATOR(pg_catalog.||) ' WHERE e.expires_at OPERATOR(pg_catalog.<) pg_catalog.now()'
+        OPERATOR(pg_catalog.||) ' AND (e.state OPERATOR(pg_catalog.=) ''completed''::pg_catalog.text'
+        OPERATOR(pg_catalog.||) ' OR e.lease_expires_at IS NULL'
+        OPERATOR(pg_catalog.||) ' OR e.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.now())'
+        OPERATOR(pg_catalog.||) ' ORDER BY e.expires_at LIMIT '
+        OPERATOR(pg_catalog.||) purge_routed.batch_size::pg_catalog.text
+        OPERATOR(pg_catalog.||) ' FOR UPDATE SKIP LOCKED))';
+
+    FOR v_table IN EXECUTE $q$
+        SELECT p.logicalrelid::pg_catalog.regclass
+          FROM pg_catalog.pg_dist_partition AS p
+          JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid
+          JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+         WHERE n.nspname OPERATOR(pg_catalog.=) 'idempotency'
+           AND c.relname OPERATOR(pg_catalog.~) '^keys_[0-9]+$'
+         ORDER BY p.logicalrelid
+    $q$
+    LOOP
+        -- one shard at a time: a connection each, not one per shard at once
+        FOR v_shard, v_ok, v_result IN EXECUTE
+            'SELECT r.shardid, r.success, r.result FROM pg_catalog.run_command_on_shards($1, $2, false) AS r'
+            USING v_table, v_command
+        LOOP
+            IF v_ok AND v_result OPERATOR(pg_catalog.~) '^DELETE [0-9]+$' THEN
+                v_deleted := v_deleted OPERATOR(pg_catalog.+)
+                             pg_catalog.split_part(v_result, ' ', 2)::pg_catalog.int8;
+            ELSE
+                v_failed := v_failed OPERATOR(pg_catalog.+) 1;
+                IF v_first_failure IS NULL THEN
+                    v_first_failure := pg_catalog.format('Shard %s of %s: %s', v_shard, v_table, v_result);
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+    IF v_failed OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'could not purge % shard(s) of the routed key tables', v_failed
+            USING ERRCODE = '58000',
+                  DETAIL = pg_catalog.format('The other shards deleted %s keys, committed. %s',
+                                             v_deleted, v_first_failure),
+                  HINT = 'The next purge tries those shards again.';
+    END IF;
+    RETURN v_deleted;
+END
+$function$;
+
+COMMENT ON FUNCTION idempotency.purge_routed(pg_catalog.int4) IS
+    'On Citus: deletes at most batch_size expired keys from each shard of the routed key tables, skipping keys a claimer holds; returns the number deleted';
+
+REVOKE ALL ON FUNCTION idempotency.purge_routed(pg_catalog.int4) FROM PUBLIC;

@@ -19,7 +19,8 @@
  *	  by the next probe.
  *
  *	  A worker runs each cycle as batches of idempotency.purge(), each in a
- *	  transaction of its own, as the extension's owner.  It holds no
+ *	  transaction of its own, as the extension's owner; on Citus, where
+ *	  idempotency.purge_routed() exists (1.1), then batches of it too.  It holds no
  *	  snapshot while sleeping and computes its next run from the start of
  *	  the last one, so a signal never delays it.  A schedule column that is
  *	  NULL follows its GUC (expiry_interval, expiry_batch_size), re-read on
@@ -1143,11 +1144,32 @@ wk_read_schedule(void)
 }
 
 /*
- * Deletes one batch in a transaction of its own, as the extension's owner.
- * Returns the number of keys deleted, or -1 if the extension is gone.
+ * Whether this database has routed key tables to purge: Citus is installed
+ * and the extension is at 1.1 or later (idempotency.purge_routed exists).
+ * Inside SPI.
+ */
+static bool
+wk_routed_purge_exists(void)
+{
+	bool		isnull;
+	int			ret;
+
+	ret = SPI_execute("SELECT pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL"
+					  " AND pg_catalog.to_regprocedure('idempotency.purge_routed(pg_catalog.int4)') IS NOT NULL",
+					  true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not look for idempotency.purge_routed(): %s", SPI_result_code_string(ret));
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Deletes one batch in a transaction of its own, as the extension's owner:
+ * of the plain key table, or with routed, of every shard of the routed key
+ * tables on Citus (none without Citus, or in a 1.0 database).  Returns the
+ * number of keys deleted, or -1 if the extension is gone.
  */
 static int64
-wk_purge_batch(void)
+wk_purge_batch(bool routed)
 {
 	Oid			owner;
 	int64		deleted = -1;
@@ -1167,17 +1189,24 @@ wk_purge_batch(void)
 		bool		isnull = true;
 
 		values[0] = Int32GetDatum(wk_batch_size);
+		deleted = 0;
 		SPI_connect();
 		wk_become_owner(owner, &save_uid, &save_sec);
-		ret = SPI_execute_with_args("SELECT idempotency.purge($1)",
-									1, argtypes, values, NULL, false, 1);
+		if (!routed || wk_routed_purge_exists())
+		{
+			ret = SPI_execute_with_args(routed ? "SELECT idempotency.purge_routed($1)" :
+										"SELECT idempotency.purge($1)",
+										1, argtypes, values, NULL, false, 1);
+			if (ret != SPI_OK_SELECT || SPI_processed != 1)
+				elog(ERROR, "%s failed: %s",
+					 routed ? "idempotency.purge_routed()" : "idempotency.purge()",
+					 SPI_result_code_string(ret));
+			deleted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+			if (isnull)
+				deleted = 0;
+		}
 		SetUserIdAndSecContext(save_uid, save_sec);
-		if (ret != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "idempotency.purge() failed: %s", SPI_result_code_string(ret));
-		deleted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											  SPI_tuptable->tupdesc, 1, &isnull));
-		if (isnull)
-			deleted = 0;
 		SPI_finish();
 	}
 
@@ -1188,13 +1217,17 @@ wk_purge_batch(void)
 }
 
 /*
- * One run: batches until one deletes fewer keys than the batch size, with
- * CHECK_FOR_INTERRUPTS (and the configured pause) between them.
+ * One run: batches of the plain key table until one deletes fewer keys than
+ * the batch size, then the same of the routed key tables (a batch there
+ * deletes at most the batch size from each shard, so one that deletes fewer
+ * in all left no shard with more), with CHECK_FOR_INTERRUPTS (and the
+ * configured pause) between them.
  */
 static void
 wk_run_cycle(void)
 {
 	WkSlot	   *s = wk_my_slot();
+	bool		routed = false;
 
 	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
 	s->last_start = GetCurrentTimestamp();
@@ -1208,7 +1241,7 @@ wk_run_cycle(void)
 		int64		n;
 
 		CHECK_FOR_INTERRUPTS();
-		n = wk_purge_batch();
+		n = wk_purge_batch(routed);
 		if (n < 0)
 		{
 			wk_state = WK_ABSENT;
@@ -1221,7 +1254,12 @@ wk_run_cycle(void)
 		LWLockRelease(wk_shared->lock);
 
 		if (n < wk_batch_size)
-			break;
+		{
+			if (routed)
+				break;
+			routed = true;
+			continue;
+		}
 
 		if (wk_batch_delay > 0)
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

@@ -6,7 +6,7 @@ BEGIN;
 CREATE EXTENSION idempotency;
 CREATE TABLE payments (account_id bigint, request_key text, PRIMARY KEY (account_id, request_key));
 
-SELECT plan(13);
+SELECT plan(17);
 
 SELECT has_function('idempotency', 'distribute', ARRAY['regclass', 'name', 'name'],
     'distribute(business_table, routing_column, api_schema) exists');
@@ -60,6 +60,20 @@ SELECT is((SELECT outcome FROM idempotency.claim('plain-1')), 'claimed',
     'the plain claim() works where Citus is absent');
 SELECT is((SELECT state FROM idempotency.complete('plain-1', '{}')), 'completed',
     'and the plain complete() too');
+
+-- expiry of routed keys needs Citus too; its argument checks come first
+SELECT ok(NOT has_function_privilege('public',
+          'idempotency.purge_routed(integer)', 'EXECUTE'),
+    'PUBLIC may not run purge_routed()');
+SELECT throws_ok($$SELECT idempotency.purge_routed()$$,
+    '55000', 'idempotency.purge_routed() needs Citus',
+    'purge_routed() without Citus fails with 55000');
+SELECT throws_ok($$SELECT idempotency.purge_routed(NULL)$$,
+    '22004', 'batch size must not be null',
+    'purge_routed(NULL) fails with 22004');
+SELECT throws_ok($$SELECT idempotency.purge_routed(0)$$,
+    '22023', 'invalid batch size 0',
+    'purge_routed(0) fails with 22023');
 
 SELECT * FROM finish();
 ROLLBACK;
