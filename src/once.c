@@ -54,6 +54,7 @@
 #include "compat.h"
 #include "idempotency.h"
 #include "keystore.h"
+#include "ks_citus.h"
 #include "locks.h"
 
 PG_FUNCTION_INFO_V1(idempotency_once);
@@ -741,7 +742,9 @@ once_push_row(JsonbParseState **state, HeapTuple tuple, TupleDesc td,
  * Runs plan with p through SPI as the calling role and returns its result
  * rows, in resultcxt, as a jsonb array of objects (empty for no rows), each
  * row as to_jsonb(row) makes it.  While the statement runs, id is on the
- * stack of keys whose once() is running (see api.c).
+ * stack of keys whose once() is running (see api.c), and no routed key
+ * store is current: the plain functions that the statement calls work on
+ * the plain key table even inside a routed once() (docs/citus.md).
  */
 static Datum
 once_run(OncePlan *plan, const OnceParams *p, const KeyId *id, MemoryContext resultcxt)
@@ -754,15 +757,18 @@ once_run(OncePlan *plan, const OnceParams *p, const KeyId *id, MemoryContext res
 	IdemRunningOnce running;
 	volatile int rc;
 	uint64		i;
+	KsCitus    *routed = ks_citus_current;
 
 	once_depth++;
 	idem_running_once_push(&running, id);
+	ks_citus_leave(NULL);
 	PG_TRY();
 	{
 		rc = SPI_execute_plan(spiplan, p->values, p->nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
+		ks_citus_leave(routed);
 		idem_running_once_pop(&running);
 		once_depth--;
 	}

@@ -339,8 +339,9 @@ xact_check_claims(bool prepare)
 		XactClaim  *c = (XactClaim *) lfirst(lc);
 		KeyRow		row;
 
-		/* a routed key's claims are checked by ks_citus.c */
-		if (c->finished_in != InvalidSubTransactionId || OidIsValid(c->id.table))
+		/* a routed key's claims (never pending) are checked by ks_citus.c */
+		if (c->finished_in != InvalidSubTransactionId ||
+			(OidIsValid(c->id.table) && !c->pending))
 			continue;
 		if (!opened)
 		{

@@ -276,4 +276,27 @@ is( $holder_node->safe_psql(
 	"claimed\nclaimed\ncompleted\ncompleted\n{\"plain\": 1}\n{\"routed\": 1}",
 	'both keys claimed and completed in one transaction, each in its own table');
 
+# ---- inside a routed once(), the plain functions work on the plain table
+is( $coord->safe_psql(
+		'postgres', q{
+	SELECT payments_keys.once(42, 'outer-1',
+	    $$SELECT s.state FROM idempotency.claim('inner-1') AS c,
+	             idempotency.complete('inner-1', '{"inner": 1}') AS s$$)}),
+	'[{"state": "completed"}]',
+	'a routed once() runs a statement that claims and completes a plain key');
+is( $holder_node->safe_psql(
+		'postgres', q{SELECT response::text FROM idempotency.idempotency_keys WHERE key = 'inner-1'}),
+	'{"inner": 1}', 'the inner key is in the plain key table of the node');
+is( $coord->safe_psql(
+		'postgres', qq{SELECT count(*) FROM $keys WHERE key = 'inner-1'}),
+	'0', 'and not in the routed key table');
+($ret, $out, $err) = $coord->psql('postgres', q{
+	SELECT payments_keys.once(42, 'outer-2',
+	    $$SELECT count(*) FROM idempotency.claim_batch(ARRAY['inner-2'])$$)});
+like($err, qr/cannot commit a transaction that claimed idempotency key "inner-2"/,
+	'a plain claim left unfinished inside a routed once() refuses the commit');
+is( $coord->safe_psql(
+		'postgres', qq{SELECT count(*) FROM $keys WHERE key = 'outer-2'}),
+	'0', 'and the routed once() is rolled back with it');
+
 done_testing();
