@@ -524,6 +524,12 @@ BEGIN
             USING ERRCODE = '22023',
                   DETAIL = 'The batch size must be between 1 and 1000000.';
     END IF;
+    -- the deletes run on connections of their own, which the caller's
+    -- read-only transaction (or a standby's) would not stop
+    IF pg_catalog.current_setting('transaction_read_only') OPERATOR(pg_catalog.=) 'on' THEN
+        RAISE EXCEPTION 'cannot execute purge_routed() in a read-only transaction'
+            USING ERRCODE = '25006';
+    END IF;
     IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
         RAISE EXCEPTION 'idempotency.purge_routed() needs Citus'
             USING ERRCODE = '55000',

@@ -6,7 +6,7 @@ BEGIN;
 CREATE EXTENSION idempotency;
 CREATE TABLE payments (account_id bigint, request_key text, PRIMARY KEY (account_id, request_key));
 
-SELECT plan(17);
+SELECT plan(18);
 
 SELECT has_function('idempotency', 'distribute', ARRAY['regclass', 'name', 'name'],
     'distribute(business_table, routing_column, api_schema) exists');
@@ -74,6 +74,10 @@ SELECT throws_ok($$SELECT idempotency.purge_routed(NULL)$$,
 SELECT throws_ok($$SELECT idempotency.purge_routed(0)$$,
     '22023', 'invalid batch size 0',
     'purge_routed(0) fails with 22023');
+SET LOCAL transaction_read_only = on;  -- the last test: reads only from here
+SELECT throws_ok($$SELECT idempotency.purge_routed()$$,
+    '25006', 'cannot execute purge_routed() in a read-only transaction',
+    'purge_routed() in a read-only transaction fails with 25006');
 
 SELECT * FROM finish();
 ROLLBACK;

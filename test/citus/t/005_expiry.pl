@@ -96,6 +96,12 @@ my ($ret, $out, $err) = $coord->psql('postgres', q{SELECT idempotency.purge_rout
 like($err, qr/batch size must not be null/, 'purge_routed(NULL) is refused');
 ($ret, $out, $err) = $coord->psql('postgres', q{SELECT idempotency.purge_routed(0)});
 like($err, qr/invalid batch size 0/, 'purge_routed(0) is refused');
+make_keys('r');
+($ret, $out, $err) = $coord->psql('postgres',
+	q{BEGIN READ ONLY; SELECT idempotency.purge_routed(); COMMIT;});
+like($err, qr/cannot execute purge_routed\(\) in a read-only transaction/,
+	'purge_routed() in a read-only transaction is refused');
+is(count_keys('r-short') + count_keys('r-ended'), '40', 'and deletes nothing');
 $coord->safe_psql('postgres', q{CREATE ROLE mallory LOGIN});
 ($ret, $out, $err) = $coord->psql('postgres', q{SET ROLE mallory; SELECT idempotency.purge_routed()});
 like($err, qr/permission denied for function purge_routed/,
