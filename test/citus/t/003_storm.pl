@@ -4,10 +4,13 @@
 # fails, while citus_move_shard_placement and then citus_rebalance_start
 # move the shard groups of the business table and its keys.  Every key's
 # effect must exist exactly once: the business table has no unique
-# constraint that would hide a second insert.
+# constraint that would hide a second insert.  Meanwhile a purger runs
+# idempotency.purge_routed() again and again (docs/citus.md, "Expiry of
+# routed keys"): it must delete expired keys only, never a live one.
 use strict;
 use warnings;
 
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -40,6 +43,14 @@ is( $coord->safe_psql(
 	 WHERE logicalrelid = 'ledger'::regclass AND groupid = (SELECT groupid FROM pg_dist_node WHERE nodeport = @{[ $w1->port ]})}),
 	'8', 'before the storm, every shard group is on the first worker');
 
+# Expired keys for the purger: 48 over 24 accounts, a second to live.
+$coord->safe_psql('postgres', join('', map {
+	my $a = ($_ % 24) + 1;
+	qq{BEGIN; SELECT outcome FROM ledger_keys.claim($a, 'old$_', ttl => '1 second');
+	SELECT state FROM ledger_keys.complete($a, 'old$_', '{}'); COMMIT;}
+} 1 .. 48));
+sleep 2;
+
 # 120 keys over 24 accounts; four clients of each shape, each in its own
 # order, so that every key is sent eight times, often at the same moment.
 my @keys = map { (($_ % 24) + 1) . ":k$_" } 1 .. 120;
@@ -53,6 +64,15 @@ for my $c (0 .. 7)
 	  start_storm($coord, 'ledger_keys', 'ledger', $c < 4 ? 'claim' : 'once',
 		\@order, "$dir/client$c.log");
 }
+
+# The purger: purge_routed() in a loop until told to stop; a failed call
+# (a shard moving away under it, 58000) is only logged.
+my $psql = join(' ', 'psql', '-X', '-At', '-q', '-h', $coord->host, '-p', $coord->port, '-d', 'postgres');
+my $purger = IPC::Run::start([ 'bash', '-c', qq{
+	until [ -f $dir/stop-purger ]; do
+		$psql -c 'SELECT idempotency.purge_routed(5)' >> $dir/purged.log 2>> $dir/purged.err
+		sleep 0.05
+	done} ]);
 
 # While they run: one move by hand, then the rebalancer.
 sleep 1;
@@ -77,6 +97,16 @@ cmp_ok(
 
 note 'clients still running when the rebalance ended: ' . scalar(grep { $_->pumpable } @clients);
 $_->finish for @clients;
+open(my $stop, '>', "$dir/stop-purger") or die "stop-purger: $!";
+close($stop);
+$purger->finish;
+my @purged = split /\n/, slurp_file("$dir/purged.log");
+my $purged_total = 0;
+$purged_total += $_ for @purged;
+note 'purge_routed() calls during the storm: ' . scalar(@purged) . ", keys deleted: $purged_total";
+note 'purge_routed() errors: ' . join(' | ', map { s/^.*?ERROR:\s*//r } grep { /ERROR/ } split /\n/,
+	(-f "$dir/purged.err" ? slurp_file("$dir/purged.err") : ''));
+cmp_ok(scalar(@purged), '>', 0, 'the purger ran during the storm');
 
 my (%outcomes, $gave_up, $answers);
 for my $c (0 .. 7)
@@ -103,12 +133,16 @@ is( $coord->safe_psql(
 	'120 120', 'every key took effect, each exactly once');
 is( $coord->safe_psql(
 		'postgres', qq{
-	SELECT count(*) FILTER (WHERE state = 'completed') FROM $keys}),
-	'120', 'every key is completed, once');
+	SELECT count(*) FILTER (WHERE state = 'completed') FROM $keys WHERE key LIKE 'k%'}),
+	'120', 'every key is completed, once (none purged: they live a day)');
 is( $coord->safe_psql(
 		'postgres', qq{
 	SELECT count(*) FROM ledger l JOIN $keys k
 	    ON k.routing = l.account_id AND k.key = l.request_key}),
 	'120', 'every key row sits with its business row');
+$coord->safe_psql('postgres', q{SELECT idempotency.purge_routed()});
+is( $coord->safe_psql(
+		'postgres', qq{SELECT count(*) FROM $keys WHERE key LIKE 'old%'}),
+	'0', 'the expired keys are gone, purged during the storm or after it');
 
 done_testing();
