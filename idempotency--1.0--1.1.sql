@@ -496,8 +496,9 @@ REVOKE ALL ON FUNCTION idempotency.distribute(pg_catalog.regclass, pg_catalog.na
 -- ------------------------------------------------------------------------
 -- Expiry of routed keys on Citus (docs/citus.md): deletes at most
 -- batch_size expired keys from each shard of every key table that
--- distribute() made, with purge()'s rule and SKIP LOCKED, one shard at a
--- time, each in a transaction of its own on its worker.
+-- distribute() made, with purge()'s rule and SKIP LOCKED: one statement
+-- per worker for all of its shards, the workers one after the other, each
+-- in a transaction of its own there.
 -- ------------------------------------------------------------------------
 CREATE FUNCTION idempotency.purge_routed(batch_size pg_catalog.int4 DEFAULT 10000)
 RETURNS pg_catalog.int8
@@ -505,9 +506,11 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_table pg_catalog.regclass;
-    v_command pg_catalog.text;
-    v_shard pg_catalog.int8;
+    v_nodes pg_catalog.text[];
+    v_ports pg_catalog.int4[];
+    v_commands pg_catalog.text[];
+    v_node pg_catalog.text;
+    v_port pg_catalog.int4;
     v_ok pg_catalog.bool;
     v_result pg_catalog.text;
     v_deleted pg_catalog.int8 := 0;
@@ -537,49 +540,64 @@ BEGIN
                   HINT = 'On plain PostgreSQL, idempotency.purge() deletes expired keys.';
     END IF;
 
-    -- run_command_on_shards() puts the shard's name where %1$s stands
-    v_command := 'DELETE FROM %1$s AS k WHERE k.ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
-        OPERATOR(pg_catalog.||) 'SELECT e.ctid FROM %1$s AS e'
-        OPERATOR(pg_catalog.||) ' WHERE e.expires_at OPERATOR(pg_catalog.<) pg_catalog.now()'
-        OPERATOR(pg_catalog.||) ' AND (e.state OPERATOR(pg_catalog.=) ''completed''::pg_catalog.text'
-        OPERATOR(pg_catalog.||) ' OR e.lease_expires_at IS NULL'
-        OPERATOR(pg_catalog.||) ' OR e.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.now())'
-        OPERATOR(pg_catalog.||) ' ORDER BY e.expires_at LIMIT '
-        OPERATOR(pg_catalog.||) purge_routed.batch_size::pg_catalog.text
-        OPERATOR(pg_catalog.||) ' FOR UPDATE SKIP LOCKED))';
+    -- Per worker, one statement: a DELETE of each of its shards (purge()'s,
+    -- on the shard) in a data-modifying WITH, and the sum of their counts.
+    -- The shards' placements as Citus has them now; a shard moved away
+    -- since fails that worker's statement, and the next run finds it.
+    EXECUTE $q$
+        SELECT pg_catalog.array_agg(w.nodename ORDER BY w.nodename, w.nodeport),
+               pg_catalog.array_agg(w.nodeport ORDER BY w.nodename, w.nodeport),
+               pg_catalog.array_agg(w.command ORDER BY w.nodename, w.nodeport)
+          FROM (SELECT n.nodename, n.nodeport,
+                       'WITH ' OPERATOR(pg_catalog.||) pg_catalog.string_agg(pg_catalog.format(
+                           'd%1$s AS (DELETE FROM %2$s AS k WHERE k.ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
+                           'SELECT e.ctid FROM %2$s AS e'
+                           ' WHERE e.expires_at OPERATOR(pg_catalog.<) pg_catalog.now()'
+                           ' AND (e.state OPERATOR(pg_catalog.=) ''completed''::pg_catalog.text'
+                           ' OR e.lease_expires_at IS NULL'
+                           ' OR e.lease_expires_at OPERATOR(pg_catalog.<) pg_catalog.now())'
+                           ' ORDER BY e.expires_at LIMIT %3$s FOR UPDATE SKIP LOCKED)) RETURNING 1)',
+                           s.shardid, pg_catalog.shard_name(s.logicalrelid, s.shardid), $1),
+                           ', ' ORDER BY s.shardid)
+                       OPERATOR(pg_catalog.||) ' SELECT 0::pg_catalog.int8'
+                       OPERATOR(pg_catalog.||) pg_catalog.string_agg(pg_catalog.format(
+                           ' OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM d%s)', s.shardid),
+                           '' ORDER BY s.shardid) AS command
+                  FROM pg_catalog.pg_dist_shard AS s
+                  JOIN pg_catalog.pg_dist_placement AS p ON p.shardid OPERATOR(pg_catalog.=) s.shardid
+                  JOIN pg_catalog.pg_dist_node AS n ON n.groupid OPERATOR(pg_catalog.=) p.groupid
+                  JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) s.logicalrelid
+                  JOIN pg_catalog.pg_namespace AS ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace
+                 WHERE ns.nspname OPERATOR(pg_catalog.=) 'idempotency'
+                   AND c.relname OPERATOR(pg_catalog.~) '^keys_[0-9]+$'
+                   AND p.shardstate OPERATOR(pg_catalog.=) 1
+                   AND n.isactive
+                 GROUP BY n.nodename, n.nodeport) AS w
+    $q$ INTO v_nodes, v_ports, v_commands USING purge_routed.batch_size;
+    IF v_nodes IS NULL THEN
+        RETURN 0;               -- no routed key table
+    END IF;
 
-    FOR v_table IN EXECUTE $q$
-        SELECT p.logicalrelid::pg_catalog.regclass
-          FROM pg_catalog.pg_dist_partition AS p
-          JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid
-          JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-         WHERE n.nspname OPERATOR(pg_catalog.=) 'idempotency'
-           AND c.relname OPERATOR(pg_catalog.~) '^keys_[0-9]+$'
-         ORDER BY p.logicalrelid
-    $q$
+    FOR v_node, v_port, v_ok, v_result IN EXECUTE
+        'SELECT r.node_name, r.node_port, r.success, r.result'
+        ' FROM pg_catalog.master_run_on_worker($1, $2, $3, false) AS r'
+        USING v_nodes, v_ports, v_commands
     LOOP
-        -- one shard at a time: a connection each, not one per shard at once
-        FOR v_shard, v_ok, v_result IN EXECUTE
-            'SELECT r.shardid, r.success, r.result FROM pg_catalog.run_command_on_shards($1, $2, false) AS r'
-            USING v_table, v_command
-        LOOP
-            IF v_ok AND v_result OPERATOR(pg_catalog.~) '^DELETE [0-9]+$' THEN
-                v_deleted := v_deleted OPERATOR(pg_catalog.+)
-                             pg_catalog.split_part(v_result, ' ', 2)::pg_catalog.int8;
-            ELSE
-                v_failed := v_failed OPERATOR(pg_catalog.+) 1;
-                IF v_first_failure IS NULL THEN
-                    v_first_failure := pg_catalog.format('Shard %s of %s: %s', v_shard, v_table, v_result);
-                END IF;
+        IF v_ok AND v_result OPERATOR(pg_catalog.~) '^[0-9]+$' THEN
+            v_deleted := v_deleted OPERATOR(pg_catalog.+) v_result::pg_catalog.int8;
+        ELSE
+            v_failed := v_failed OPERATOR(pg_catalog.+) 1;
+            IF v_first_failure IS NULL THEN
+                v_first_failure := pg_catalog.format('Worker %s:%s: %s', v_node, v_port, v_result);
             END IF;
-        END LOOP;
+        END IF;
     END LOOP;
     IF v_failed OPERATOR(pg_catalog.>) 0 THEN
-        RAISE EXCEPTION 'could not purge % shard(s) of the routed key tables', v_failed
+        RAISE EXCEPTION 'could not purge the routed keys of % worker(s)', v_failed
             USING ERRCODE = '58000',
-                  DETAIL = pg_catalog.format('The other shards deleted %s keys, committed. %s',
+                  DETAIL = pg_catalog.format('The other workers deleted %s keys, committed. %s',
                                              v_deleted, v_first_failure),
-                  HINT = 'The next purge tries those shards again.';
+                  HINT = 'The next purge tries those workers again.';
     END IF;
     RETURN v_deleted;
 END

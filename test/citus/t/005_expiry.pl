@@ -107,13 +107,15 @@ $coord->safe_psql('postgres', q{CREATE ROLE mallory LOGIN});
 like($err, qr/permission denied for function purge_routed/,
 	'a role without the grant may not purge');
 
-# ---- a shard that cannot be reached: an error naming it, after the others
+# ---- a worker that cannot be reached: an error naming it, after the others
+make_keys('c');
 my $down = $workers[0];
+my @down_accounts = grep { shard_port($coord, 'payments', $_) == $down->port } 1 .. 20;
 $down->stop('immediate');
 ($ret, $out, $err) = $coord->psql('postgres', q{SELECT idempotency.purge_routed()});
-like($err, qr/could not purge \d+ shard\(s\) of the routed key tables/,
+like($err, qr/could not purge the routed keys of 1 worker\(s\)/,
 	'an unreachable worker fails the purge with an error');
-like($err, qr/Shard \d+ of idempotency\.keys_\d+/, 'which names a shard it could not purge');
+like($err, qr/Worker 127\.0\.0\.1:@{[ $down->port ]}: /, 'which names it');
 $down->start;
 # the coordinator's cached connections to it broke: wait until it serves again
 for (1 .. 50)
@@ -122,6 +124,13 @@ for (1 .. 50)
 	last if $ret == 0;
 	usleep(200_000);
 }
+my $down_list = join(',', @down_accounts) || 'NULL';
+is( $coord->safe_psql(
+		'postgres', qq{
+	SELECT count(*) FILTER (WHERE routing IN ($down_list)) = 2 * @{[ scalar @down_accounts ]}
+	       AND count(*) FILTER (WHERE routing NOT IN ($down_list)) = 0
+	  FROM $keys WHERE key IN ('c-short', 'c-ended')}),
+	't', 'the reachable worker purged its shards; the keys of the unreachable one wait');
 
 # ---- the expiry worker scheduled on the coordinator purges routed keys
 make_keys('d');
