@@ -497,8 +497,8 @@ REVOKE ALL ON FUNCTION idempotency.distribute(pg_catalog.regclass, pg_catalog.na
 -- Expiry of routed keys on Citus (docs/citus.md): deletes at most
 -- batch_size expired keys from each shard of every key table that
 -- distribute() made, with purge()'s rule and SKIP LOCKED: one statement
--- per worker for all of its shards, the workers one after the other, each
--- in a transaction of its own there.
+-- for up to 8 shards of a worker, the statements one after the other,
+-- each on a connection and in a transaction of its own there.
 -- ------------------------------------------------------------------------
 CREATE FUNCTION idempotency.purge_routed(batch_size pg_catalog.int4 DEFAULT 10000)
 RETURNS pg_catalog.int8
@@ -540,15 +540,16 @@ BEGIN
                   HINT = 'On plain PostgreSQL, idempotency.purge() deletes expired keys.';
     END IF;
 
-    -- Per worker, one statement: a DELETE of each of its shards (purge()'s,
-    -- on the shard) in a data-modifying WITH, and the sum of their counts.
-    -- The shards' placements as Citus has them now; a shard moved away
-    -- since fails that worker's statement, and the next run finds it.
+    -- For up to 8 shards of a worker, one statement: a DELETE of each
+    -- shard (purge()'s, on the shard) in a data-modifying WITH, and the sum
+    -- of their counts (8 bounds the locks and the rows one transaction
+    -- holds).  The primary placements as Citus has them now; a shard moved
+    -- away since fails its statement, and the next run finds it.
     EXECUTE $q$
-        SELECT pg_catalog.array_agg(w.nodename ORDER BY w.nodename, w.nodeport),
-               pg_catalog.array_agg(w.nodeport ORDER BY w.nodename, w.nodeport),
-               pg_catalog.array_agg(w.command ORDER BY w.nodename, w.nodeport)
-          FROM (SELECT n.nodename, n.nodeport,
+        SELECT pg_catalog.array_agg(w.nodename ORDER BY w.nodename, w.nodeport, w.chunk),
+               pg_catalog.array_agg(w.nodeport ORDER BY w.nodename, w.nodeport, w.chunk),
+               pg_catalog.array_agg(w.command ORDER BY w.nodename, w.nodeport, w.chunk)
+          FROM (SELECT s.nodename, s.nodeport, s.chunk,
                        'WITH ' OPERATOR(pg_catalog.||) pg_catalog.string_agg(pg_catalog.format(
                            'd%1$s AS (DELETE FROM %2$s AS k WHERE k.ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
                            'SELECT e.ctid FROM %2$s AS e'
@@ -563,16 +564,21 @@ BEGIN
                        OPERATOR(pg_catalog.||) pg_catalog.string_agg(pg_catalog.format(
                            ' OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM d%s)', s.shardid),
                            '' ORDER BY s.shardid) AS command
-                  FROM pg_catalog.pg_dist_shard AS s
-                  JOIN pg_catalog.pg_dist_placement AS p ON p.shardid OPERATOR(pg_catalog.=) s.shardid
-                  JOIN pg_catalog.pg_dist_node AS n ON n.groupid OPERATOR(pg_catalog.=) p.groupid
-                  JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) s.logicalrelid
-                  JOIN pg_catalog.pg_namespace AS ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace
-                 WHERE ns.nspname OPERATOR(pg_catalog.=) 'idempotency'
-                   AND c.relname OPERATOR(pg_catalog.~) '^keys_[0-9]+$'
-                   AND p.shardstate OPERATOR(pg_catalog.=) 1
-                   AND n.isactive
-                 GROUP BY n.nodename, n.nodeport) AS w
+                  FROM (SELECT d.shardid, d.logicalrelid, n.nodename, n.nodeport,
+                               (pg_catalog.row_number() OVER (PARTITION BY n.nodename, n.nodeport
+                                                              ORDER BY d.shardid)
+                                OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 8 AS chunk
+                          FROM pg_catalog.pg_dist_shard AS d
+                          JOIN pg_catalog.pg_dist_placement AS p ON p.shardid OPERATOR(pg_catalog.=) d.shardid
+                          JOIN pg_catalog.pg_dist_node AS n ON n.groupid OPERATOR(pg_catalog.=) p.groupid
+                          JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) d.logicalrelid
+                          JOIN pg_catalog.pg_namespace AS ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace
+                         WHERE ns.nspname OPERATOR(pg_catalog.=) 'idempotency'
+                           AND c.relname OPERATOR(pg_catalog.~) '^keys_[0-9]+$'
+                           AND p.shardstate OPERATOR(pg_catalog.=) 1
+                           AND n.isactive
+                           AND n.noderole OPERATOR(pg_catalog.=) 'primary') AS s
+                 GROUP BY s.nodename, s.nodeport, s.chunk) AS w
     $q$ INTO v_nodes, v_ports, v_commands USING purge_routed.batch_size;
     IF v_nodes IS NULL THEN
         RETURN 0;               -- no routed key table
@@ -593,7 +599,7 @@ BEGIN
         END IF;
     END LOOP;
     IF v_failed OPERATOR(pg_catalog.>) 0 THEN
-        RAISE EXCEPTION 'could not purge the routed keys of % worker(s)', v_failed
+        RAISE EXCEPTION 'could not purge routed keys on a worker (% statement(s) failed)', v_failed
             USING ERRCODE = '58000',
                   DETAIL = pg_catalog.format('The other workers deleted %s keys, committed. %s',
                                              v_deleted, v_first_failure),

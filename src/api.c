@@ -679,8 +679,9 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 	 * snapshot is needed; a row committed since is found after the lock.
 	 * once() skips this probe and locks first, since it mostly writes new
 	 * keys (its replays then cost a lock and its release instead).
-	 * try_lock_first (claim_batch) probes only when the lock is taken, so
-	 * that a completed key is still replayed at once, never waited for.
+	 * try_lock_first (claim_batch, a routed claim) tries an uncontended
+	 * lock first and probes only when the lock is not free, so that a
+	 * completed key is still replayed at once, never waited for.
 	 */
 	row->found = false;
 	if (req->try_lock_first && idem_lock_key(id, IDEM_WAIT_NEVER))

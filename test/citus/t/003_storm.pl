@@ -11,6 +11,7 @@ use strict;
 use warnings;
 
 use IPC::Run;
+use Time::HiRes qw(time usleep);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -65,17 +66,29 @@ for my $c (0 .. 7)
 		\@order, "$dir/client$c.log");
 }
 
-# The purger: purge_routed() in a loop until told to stop; a failed call
-# (a shard moving away under it, 58000) is only logged.
+# The purger, until told to stop (or 400 s, so that it never outlives a
+# test that died): each round writes one more key that expires 0.1 s later,
+# then calls purge_routed(5) and logs "time deleted"; a failed call (a
+# shard moving away under it, 58000) is only logged.
 my $psql = join(' ', 'psql', '-X', '-At', '-q', '-h', $coord->host, '-p', $coord->port, '-d', 'postgres');
 my $purger = IPC::Run::start([ 'bash', '-c', qq{
-	until [ -f $dir/stop-purger ]; do
-		$psql -c 'SELECT idempotency.purge_routed(5)' >> $dir/purged.log 2>> $dir/purged.err
+	end=\$((SECONDS + 400)); i=0
+	until [ -f $dir/stop-purger ] || [ \$SECONDS -ge \$end ]; do
+		i=\$((i + 1)); a=\$((i % 24 + 1))
+		$psql >/dev/null 2>> $dir/purged.err <<EOSQL
+BEGIN;
+SELECT outcome FROM ledger_keys.claim(\$a, 'old-live\$i', ttl => '100 milliseconds');
+SELECT state FROM ledger_keys.complete(\$a, 'old-live\$i', '{}');
+COMMIT;
+EOSQL
+		n=\$($psql -c 'SELECT idempotency.purge_routed(5)' 2>> $dir/purged.err) &&
+			echo "\$(date +%s.%N) \$n" >> $dir/purged.log
 		sleep 0.05
 	done} ]);
 
 # While they run: one move by hand, then the rebalancer.
 sleep 1;
+my $moves_started = time;
 my $moved = $coord->safe_psql(
 	'postgres', qq{
 	SELECT citus_move_shard_placement(get_shard_id_for_distribution_column('ledger', 1),
@@ -88,6 +101,7 @@ $coord->safe_psql(
 	'postgres', q{
 	SELECT citus_rebalance_start(shard_transfer_mode := 'force_logical');
 	SELECT citus_rebalance_wait();});
+my $moves_ended = time;
 cmp_ok(
 	$coord->safe_psql(
 		'postgres', qq{
@@ -100,13 +114,18 @@ $_->finish for @clients;
 open(my $stop, '>', "$dir/stop-purger") or die "stop-purger: $!";
 close($stop);
 $purger->finish;
-my @purged = split /\n/, slurp_file("$dir/purged.log");
-my $purged_total = 0;
-$purged_total += $_ for @purged;
-note 'purge_routed() calls during the storm: ' . scalar(@purged) . ", keys deleted: $purged_total";
+my @purged = map { [ split / / ] } split /\n/, slurp_file("$dir/purged.log");
+my ($purged_total, $purged_moving) = (0, 0);
+for my $p (@purged)
+{
+	$purged_total += $p->[1];
+	$purged_moving += $p->[1] if $p->[0] >= $moves_started && $p->[0] <= $moves_ended;
+}
+note 'purge_routed() calls that succeeded during the storm: ' . scalar(@purged)
+  . ", keys deleted: $purged_total, of them while shards moved: $purged_moving";
 note 'purge_routed() errors: ' . join(' | ', map { s/^.*?ERROR:\s*//r } grep { /ERROR/ } split /\n/,
 	(-f "$dir/purged.err" ? slurp_file("$dir/purged.err") : ''));
-cmp_ok(scalar(@purged), '>', 0, 'the purger ran during the storm');
+cmp_ok($purged_moving, '>', 0, 'the purger deleted expired keys while the shards moved');
 
 my (%outcomes, $gave_up, $answers);
 for my $c (0 .. 7)
@@ -140,6 +159,7 @@ is( $coord->safe_psql(
 	SELECT count(*) FROM ledger l JOIN $keys k
 	    ON k.routing = l.account_id AND k.key = l.request_key}),
 	'120', 'every key row sits with its business row');
+usleep(200_000);    # past the last expires_at
 $coord->safe_psql('postgres', q{SELECT idempotency.purge_routed()});
 is( $coord->safe_psql(
 		'postgres', qq{SELECT count(*) FROM $keys WHERE key LIKE 'old%'}),
