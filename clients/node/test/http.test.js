@@ -124,6 +124,11 @@ test('key as structured-field string and as bare token name the same key', async
   assert.equal(escaped.status, 201);
   assert.equal((await db.query('SELECT count(*) FROM idempotency.lookup($1) WHERE key IS NOT NULL',
     ['a"b\\c'])).rows[0].count, '1');
+  // a key with a backslash replays, also once seen completed (a literal, E'...')
+  for (let i = 0; i < 2; i++) {
+    const again = await post('/orders', { key: '"a\\"b\\\\c"', body: { label: l } });
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  }
 });
 
 test('a key with $, quotes and placeholder-like text is stored and replayed as given', async () => {

@@ -159,6 +159,10 @@ def test_key_as_structured_field_string_and_as_bare_token(server, db):
     assert second.text == first.text
     assert post(server, "/orders", '"a\\"b\\\\c"', {"label": lab}).status == 201
     assert count(db, "SELECT count(*) FROM idempotency.lookup(%s) WHERE key IS NOT NULL", 'a"b\\c') == 1
+    # a key with a backslash replays, also once seen completed (a literal, E'...')
+    for _ in range(2):
+        again = post(server, "/orders", '"a\\"b\\\\c"', {"label": lab})
+        assert again.headers["idempotent-replayed"] == "true"
 
 
 def test_key_with_dollars_quotes_and_placeholder_like_text_is_stored_as_given(server, db):

@@ -21,8 +21,7 @@ import random
 import re
 import time
 
-from psycopg import sql
-from psycopg.pq import TransactionStatus
+from psycopg.pq import Escaping, TransactionStatus
 from dataclasses import dataclass, field
 from typing import (Any, Awaitable, Callable, Dict, Iterable, List, MutableMapping, Optional, Pattern, Sequence,
                     Tuple, Union)
@@ -49,8 +48,18 @@ CLAIM_SQL = """SELECT outcome, response, response_code, recovery_point, lease_to
                          make_interval(secs => %s::float8))"""
 
 # BEGIN, the claim and ROLLBACK in one round trip (the simple protocol, so
-# with literals): the replay of a key seen completed
-PROBE_SQL = sql.SQL("BEGIN; " + CLAIM_SQL.replace("%s", "{}") + "; ROLLBACK")
+# with literals, made by _literal): the replay of a key seen completed
+PROBE_SQL = ("BEGIN; " + CLAIM_SQL.replace("%s", "%b") + "; ROLLBACK").encode()
+
+
+def _literal(esc: Escaping, encoding: str, value: Any) -> bytes:
+    """A SQL literal of a str (quoted by libpq for this connection's
+    settings), a float or None."""
+    if value is None:
+        return b"NULL"
+    if isinstance(value, float):
+        return b"'" + repr(value).encode() + b"'::float8"
+    return esc.escape_literal(value.encode(encoding))
 
 
 def parse_key(value: str, max_bytes: int = 255) -> Optional[str]:
@@ -333,8 +342,9 @@ class IdempotencyMiddleware:
         deleted it) is claimed, and the ROLLBACK gives it back at once.  True
         when the request was answered, False to go on with the transaction
         as for any key."""
-        query = PROBE_SQL.format(*(sql.Literal(v) for v in
-                                   (key, key_scope, fp, _secs(self.wait), None, _secs(self.ttl))))
+        esc, encoding = Escaping(conn.pgconn), conn.info.encoding
+        query = PROBE_SQL % tuple(_literal(esc, encoding, v) for v in
+                                  (key, key_scope, fp, _secs(self.wait), None, _secs(self.ttl)))
         try:
             cur = await conn.execute(query)
             cur.nextset()
