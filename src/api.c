@@ -279,10 +279,19 @@ row_lease_live(const KeyRow *row, TimestampTz now)
 	return row_has_lease(row) && row_ts(row, Anum_keys_lease_expires_at) > now;
 }
 
-/* The session that holds the lease still exists. */
+/*
+ * The session that holds the lease still exists.  On a routed key table
+ * (Citus) the holder is the worker backend of a coordinator connection,
+ * which Citus closes or keeps on its own schedule (one older than
+ * citus.max_cached_connection_lifetime is closed after each transaction)
+ * whatever the client does: its exit says nothing, so there a live lease
+ * always counts as held, and a lease ends by time only (docs/citus.md).
+ */
 static bool
 row_holder_alive(const KeyRow *row)
 {
+	if (ks_citus_current != NULL)
+		return true;
 	if (row->nulls[Anum_keys_lease_holder_pid - 1])
 		return false;
 	return BackendPidGetProc(DatumGetInt32(row->values[Anum_keys_lease_holder_pid - 1])) != NULL;

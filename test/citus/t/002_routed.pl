@@ -9,6 +9,7 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use FindBin;
 use lib "$FindBin::RealBin/..";
 use CitusTest;
@@ -298,5 +299,28 @@ like($err, qr/cannot commit a transaction that claimed idempotency key "inner-2"
 is( $coord->safe_psql(
 		'postgres', qq{SELECT count(*) FROM $keys WHERE key = 'outer-2'}),
 	'0', 'and the routed once() is rolled back with it');
+
+# ---- a routed lease ends by time only: the worker backend that ran the
+# claim is a coordinator connection, which Citus closes when it is older
+# than citus.max_cached_connection_lifetime (here at once), while the client lives
+# on; a second claim must not take the live lease over
+$coord->safe_psql(
+	'postgres', q{
+	SET citus.max_cached_connection_lifetime = 0;
+	SELECT outcome FROM payments_keys.claim(42, 'lease-1', lease => '1 hour');});
+my $lease_holder = $holder_node->safe_psql('postgres',
+	q{SELECT lease_holder_pid FROM payments_keys.lookup(42, 'lease-1')});
+my $holder_gone;
+for (1 .. 100)
+{
+	$holder_gone = $holder_node->safe_psql('postgres',
+		qq{SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $lease_holder});
+	last if $holder_gone eq 't';
+	usleep(100_000);
+}
+is($holder_gone, 't', 'the worker backend that ran the lease claim has exited');
+is( $coord->safe_psql(
+		'postgres', q{SELECT outcome FROM payments_keys.claim(42, 'lease-1', lease => '1 hour', wait => '0')}),
+	'in_progress', 'a live routed lease is not taken over when that backend is gone');
 
 done_testing();
