@@ -903,9 +903,17 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 			PG_RETURN_DATUM(response);
 		case CLAIM_IN_PROGRESS:
 			{
-				bool		ours = !row.nulls[Anum_keys_lease_holder_pid - 1] &&
+				/* a routed row's holder pid is not the client's (docs/citus.md) */
+				bool		known = ks_citus_current == NULL;
+				bool		ours = known && !row.nulls[Anum_keys_lease_holder_pid - 1] &&
 					DatumGetInt32(row.values[Anum_keys_lease_holder_pid - 1]) == MyProcPid;
 
+				if (!known)
+					ereport(ERROR,
+							(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+							 errmsg("idempotency key \"%s\" is held under a lease",
+									text_to_cstring(req.id.key)),
+							 errhint("once() cannot run while a lease claim holds the key; complete() or release() it, or wait for the lease to end.")));
 				ereport(ERROR,
 						(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 						 errmsg("idempotency key \"%s\" is held under a lease by %s session",

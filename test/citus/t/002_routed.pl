@@ -301,13 +301,13 @@ is( $coord->safe_psql(
 	'0', 'and the routed once() is rolled back with it');
 
 # ---- a routed lease ends by time only: the worker backend that ran the
-# claim is a coordinator connection, which Citus closes when it is older
-# than citus.max_cached_connection_lifetime (here at once), while the client lives
-# on; a second claim must not take the live lease over
-$coord->safe_psql(
-	'postgres', q{
-	SET citus.max_cached_connection_lifetime = 0;
-	SELECT outcome FROM payments_keys.claim(42, 'lease-1', lease => '1 hour');});
+# claim serves a coordinator connection, which Citus closes when it is older
+# than citus.max_cached_connection_lifetime (here: at once) while the client
+# session lives on; another claim must not take the live lease over
+my $client = $coord->background_psql('postgres');
+$client->query_safe(q{SET citus.max_cached_connection_lifetime = 0});
+is($client->query_safe(q{SELECT outcome FROM payments_keys.claim(42, 'lease-1', lease => '1 hour')}),
+	'claimed', 'a client claims a key with a lease');
 my $lease_holder = $holder_node->safe_psql('postgres',
 	q{SELECT lease_holder_pid FROM payments_keys.lookup(42, 'lease-1')});
 my $holder_gone;
@@ -318,9 +318,14 @@ for (1 .. 100)
 	last if $holder_gone eq 't';
 	usleep(100_000);
 }
-is($holder_gone, 't', 'the worker backend that ran the lease claim has exited');
+is($holder_gone, 't', 'the worker backend that ran the claim has exited, the client has not');
 is( $coord->safe_psql(
 		'postgres', q{SELECT outcome FROM payments_keys.claim(42, 'lease-1', lease => '1 hour', wait => '0')}),
-	'in_progress', 'a live routed lease is not taken over when that backend is gone');
+	'in_progress', 'another claim does not take the live lease over');
+($ret, $out, $err) = $coord->psql('postgres',
+	qq{\\set VERBOSITY verbose\nSELECT payments_keys.once(42, 'lease-1', 'SELECT 1')});
+like($err, qr/55P03: idempotency key "lease-1" is held under a lease\n/,
+	'once() on it fails with 55P03, without guessing whose session holds it');
+$client->quit;
 
 done_testing();

@@ -342,10 +342,10 @@ class IdempotencyMiddleware:
         deleted it) is claimed, and the ROLLBACK gives it back at once.  True
         when the request was answered, False to go on with the transaction
         as for any key."""
-        esc, encoding = Escaping(conn.pgconn), conn.info.encoding
-        query = PROBE_SQL % tuple(_literal(esc, encoding, v) for v in
-                                  (key, key_scope, fp, _secs(self.wait), None, _secs(self.ttl)))
         try:
+            esc, encoding = Escaping(conn.pgconn), conn.info.encoding
+            query = PROBE_SQL % tuple(_literal(esc, encoding, v) for v in
+                                      (key, key_scope, fp, _secs(self.wait), None, _secs(self.ttl)))
             cur = await conn.execute(query)
             cur.nextset()
             row = dict(zip([d.name for d in cur.description], await cur.fetchone()))
