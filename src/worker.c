@@ -20,11 +20,11 @@
  *
  *	  A worker runs each cycle as batches of idempotency.purge(), each in a
  *	  transaction of its own, as the extension's owner; on Citus, where
- *	  idempotency.purge_routed() exists (1.1), then batches of it too.  It holds no
- *	  snapshot while sleeping and computes its next run from the start of
- *	  the last one, so a signal never delays it.  A schedule column that is
- *	  NULL follows its GUC (expiry_interval, expiry_batch_size), re-read on
- *	  SIGHUP.  It reads its schedule again when its latch is set (also
+ *	  idempotency.purge_routed() exists (1.1), then batches of it too.  It
+ *	  holds no snapshot while sleeping and computes its next run from the
+ *	  start of the last one, so a signal never delays it.  A schedule column
+ *	  that is NULL follows its GUC (expiry_interval, expiry_batch_size),
+ *	  re-read on SIGHUP.  It reads its schedule again when its latch is set (also
  *	  between batches) and at least every launcher_naptime.  An error ends
  *	  the cycle and is recorded; the next attempt comes as planned, but no
  *	  sooner than the lesser of WK_RETRY_MS and the interval.  A worker
