@@ -24,10 +24,10 @@
  *	  holds no snapshot while sleeping and computes its next run from the
  *	  start of the last one, so a signal never delays it.  A schedule column
  *	  that is NULL follows its GUC (expiry_interval, expiry_batch_size),
- *	  re-read on SIGHUP.  It reads its schedule again when its latch is set (also
- *	  between batches) and at least every launcher_naptime.  An error ends
- *	  the cycle and is recorded; the next attempt comes as planned, but no
- *	  sooner than the lesser of WK_RETRY_MS and the interval.  A worker
+ *	  re-read on SIGHUP.  It reads its schedule again when its latch is set
+ *	  (also between batches) and at least every launcher_naptime.  An error
+ *	  ends the cycle and is recorded; the next attempt comes as planned, but
+ *	  no sooner than the lesser of WK_RETRY_MS and the interval.  A worker
  *	  whose extension or schedule is gone exits.
  *
  *	  Shared state: an array of idempotency.max_databases slots, one per

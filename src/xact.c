@@ -430,7 +430,6 @@ xact_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 			foreach(lc, xact_claims)
 			{
 				XactClaim  *c = (XactClaim *) lfirst(lc);
-
 				XactClaimState *last;
 
 				if (c->claimed_in == mySubid)
