@@ -68,6 +68,14 @@ function sha256(...parts) {
   return h.digest('hex');
 }
 
+/**
+ * A SQL literal of a string, quoted by the driver, or NULL: for statements
+ * sent with others in one message (the simple protocol takes no parameters).
+ */
+function literal(client, v) {
+  return v === null ? 'NULL' : client.escapeLiteral(v);
+}
+
 /** The request's body bytes as far as they are known, for the default fingerprint. */
 function bodyBytes(req) {
   if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
@@ -330,7 +338,7 @@ function idempotency(options) {
   // One pass over the parameters, each replaced by a function: a literal is
   // never searched again, and "$&" or "$'" in a key stays text.
   function claimText(client, key, scope, fp, waitMs, leaseMs) {
-    const lit = (v) => (v === null ? 'NULL' : client.escapeLiteral(v));
+    const lit = (v) => literal(client, v);
     const num = (v) => (v === null ? 'NULL' : String(Number(v)));
     const values = [lit(key), lit(scope), lit(fp), num(secs(waitMs)), num(secs(leaseMs)), num(secs(o.ttl))];
     return CLAIM_SQL.replace(/\$([1-6])(?=::)/g, (_, n) => values[Number(n) - 1]);
@@ -397,7 +405,7 @@ function idempotency(options) {
         const status = res.statusCode;
         const body = cap.body();
         if (shouldStore(status)) {
-          const lit = (v) => client.escapeLiteral(v);
+          const lit = (v) => literal(client, v);
           const stored = JSON.stringify(storedResponse(res, body, storeHeaders));
           await client.query(`SELECT FROM idempotency.complete(${lit(key)}, ${lit(stored)}::jsonb, ${
             Number(status)}, ${lit(scope)}); COMMIT`);
