@@ -17,6 +17,20 @@ END $$;
 CREATE ROLE regress_stats_app;
 GRANT USAGE, CREATE ON SCHEMA public TO regress_stats_app;
 
+-- A backend of an earlier test that is still exiting hands its counts over
+-- to the shared table as it goes: wait for every other session to be gone
+-- (at most 30 s) before the reset.
+DO $$
+BEGIN
+    FOR i IN 1..300 LOOP
+        EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity
+                               WHERE backend_type = 'client backend'
+                                 AND pid <> pg_backend_pid());
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END
+$$;
+
 -- counting is on, and starts from zero at a reset
 SELECT counting, max_entries, track_scopes, folded FROM idempotency.stats_info();
 SELECT idempotency.stats_reset();
