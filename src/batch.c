@@ -294,6 +294,7 @@ batch_loop_begin(BatchLoop *bl)
 	bl->keycxt = AllocSetContextCreate(bl->callcxt, "idempotency batch key",
 									   ALLOCSET_DEFAULT_SIZES);
 	ks_open(&bl->ks);
+	bl->ks.reuse_scan = true;	/* one primary-key scan for all its keys */
 }
 
 static void

@@ -147,6 +147,9 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 	ks->maxindexes = 0;
 	ks->indexes = NULL;
 	ks->infos = NULL;
+	ks->reuse_scan = false;
+	ks->scan = NULL;
+	ks->slot = NULL;
 	ks->heap = table_open(ks_relid(), lockmode);
 	ks_citus_refuse_plain(ks->heap);	/* never read a Citus shell */
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
@@ -171,6 +174,11 @@ ks_close(KeyStore *ks)
 
 	if (ks->citus)
 		return;
+	if (ks->scan != NULL)
+	{
+		index_endscan(ks->scan);
+		ExecDropSingleTupleTableSlot(ks->slot);
+	}
 	for (i = 0; i < ks->nindexes; i++)
 		if (ks->indexes[i] != ks->pkey)
 			index_close(ks->indexes[i], NoLock);
@@ -224,9 +232,23 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 			break;
 	}
 
-	scan = index_beginscan(ks->heap, ks->pkey, snap, 3, 0);
+	/*
+	 * With reuse_scan, one scan serves every fetch of the store: begun in
+	 * the store's memory at the first, it is given each fetch's snapshot
+	 * and keys, and ended by ks_close.
+	 */
+	if (ks->scan == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(ks->mcxt);
+
+		ks->scan = index_beginscan(ks->heap, ks->pkey, snap, 3, 0);
+		ks->slot = table_slot_create(ks->heap, NULL);
+		MemoryContextSwitchTo(old);
+	}
+	scan = ks->scan;
+	slot = ks->slot;
+	scan->xs_snapshot = snap;
 	index_rescan(scan, skey, 3, NULL, 0);
-	slot = table_slot_create(ks->heap, NULL);
 
 	/*
 	 * A dirty read skips versions that an unfinished transaction is
@@ -251,8 +273,17 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 															  GetTransactionSnapshot());
 	}
 
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
+	if (ks->reuse_scan)
+	{
+		ExecClearTuple(slot);
+		index_rescan(scan, NULL, 0, NULL, 0);	/* lets go of its pages */
+	}
+	else
+	{
+		index_endscan(scan);
+		ExecDropSingleTupleTableSlot(slot);
+		ks->scan = NULL;
+	}
 	if (registered)
 		UnregisterSnapshot(snap);
 	return row->found;

@@ -95,6 +95,12 @@ typedef struct KeyStore
 	struct IndexInfo **infos;	/* each open index's IndexInfo */
 	struct KsCitus *citus;		/* a routed key table on Citus (ks_citus.c),
 								 * or NULL: the plain table, heap and pkey */
+	bool		reuse_scan;		/* the store's fetches share one scan (a
+								 * batch's hundreds), kept in scan and slot
+								 * until ks_close; otherwise each fetch
+								 * begins and ends its own */
+	struct IndexScanDescData *scan;
+	struct TupleTableSlot *slot;
 } KeyStore;
 
 /* Bytes of the digest a 1.1 key table stores for a fingerprint */
