@@ -202,6 +202,7 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	bool		registered = false;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
+	MemoryContext scancxt;
 
 	if (ks->citus)
 		return ks_citus_fetch(ks, id, which, row);
@@ -248,6 +249,15 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	scan = ks->scan;
 	slot = ks->slot;
 	scan->xs_snapshot = snap;
+
+	/*
+	 * The index AM allocates what it keeps for the scan's life when it
+	 * needs it, in the current memory context (a B-tree its array of dead
+	 * entries to mark, at the first it meets): a shared scan outlives each
+	 * fetch's context (claim_batch resets one per key), so it runs in the
+	 * store's.
+	 */
+	scancxt = MemoryContextSwitchTo(ks->reuse_scan ? ks->mcxt : CurrentMemoryContext);
 	index_rescan(scan, skey, 3, NULL, 0);
 
 	/*
@@ -258,6 +268,7 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	while ((row->found = index_getnext_slot(scan, ForwardScanDirection, slot)) &&
 		   which == KS_DIRTY && TransactionIdIsValid(dirty.xmax))
 		;
+	MemoryContextSwitchTo(scancxt);
 	if (row->found)
 	{
 		HeapTuple	tuple = ExecCopySlotHeapTuple(slot);
@@ -276,7 +287,9 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	if (ks->reuse_scan)
 	{
 		ExecClearTuple(slot);
+		scancxt = MemoryContextSwitchTo(ks->mcxt);
 		index_rescan(scan, NULL, 0, NULL, 0);	/* lets go of its pages */
+		MemoryContextSwitchTo(scancxt);
 	}
 	else
 	{
