@@ -5,13 +5,15 @@
 -- fingerprint and response.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS idempotency;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 
 CREATE TEMP TABLE dead_keys AS
 SELECT format('d-%s', lpad(i::text, 3, '0')) AS key FROM generate_series(1, 60) AS i;
 
 -- 40 completed keys after each of them in the index (d-001-01 .. d-001-40
--- sort between d-001 and d-002): the batch's keys are far apart
+-- sort between d-001 and d-002): the batch's keys are far apart, so each is
+-- looked up on its own (src/keystore.c, ks_prefetch)
 DO $$
 BEGIN
     FOR i IN 1 .. 60 LOOP
@@ -43,9 +45,11 @@ ROLLBACK;
 -- the same keys again, with their fingerprints: all new, all held by this
 -- transaction, then completed
 BEGIN;
+SET LOCAL client_min_messages = debug1;
 SELECT outcome, count(*) FROM idempotency.claim_batch(ARRAY(SELECT key FROM dead_keys ORDER BY key),
     scope => 'dead', fingerprints => ARRAY(SELECT 'fp-' || key FROM dead_keys ORDER BY key))
  GROUP BY outcome;
+RESET client_min_messages;
 SELECT count(*) FILTER (WHERE (idempotency.lookup(key, 'dead')).state = 'in_progress') AS held,
        count(*) FILTER (WHERE (idempotency.lookup(key, 'dead')).fingerprint
                               = idempotency.fingerprint_digest('fp-' || key)) AS own_fingerprint

@@ -690,10 +690,12 @@ api_claim_decide(const ClaimRequest *req, KeyRow *row)
 	 * keys (its replays then cost a lock and its release instead).
 	 * try_lock_first (claim_batch, a routed claim) tries an uncontended
 	 * lock first and probes only when the lock is not free, so that a
-	 * completed key is still replayed at once, never waited for.
+	 * completed key is still replayed at once, never waited for.  With
+	 * locked, the caller has taken that lock already (claim_batch, which
+	 * then looks its locked keys up in one pass: ks_prefetch).
 	 */
 	row->found = false;
-	if (req->try_lock_first && idem_lock_key(id, IDEM_WAIT_NEVER))
+	if (req->locked || (req->try_lock_first && idem_lock_key(id, IDEM_WAIT_NEVER)))
 		locked = true;
 	else if (!req->defer_insert &&
 			 ks_fetch(ks, id, KS_ACTIVE, false, row) && !row_absent(row, now) &&
@@ -1098,6 +1100,7 @@ api_claim(FunctionCallInfo fcinfo, bool is_uuid)
 	 * before it, and costs a replay only the lock.
 	 */
 	req.try_lock_first = (ks_citus_current != NULL);
+	req.locked = false;
 	req.ks = NULL;
 	req.fingerprint = api_optional_text_arg(fcinfo, 2, "fingerprint",
 											IDEM_MAX_FINGERPRINT_LEN);

@@ -36,6 +36,9 @@ typedef struct ClaimRequest
 								 * its row at complete() (claim_batch) */
 	bool		try_lock_first; /* take an uncontended lock before looking
 								 * for a completed row (mostly new keys) */
+	bool		locked;			/* the caller took the key's lock for this
+								 * claim already (claim_batch): the claim
+								 * owns that one lock as if it took it */
 	KeyStore   *ks;				/* the caller's open key store, or NULL */
 } ClaimRequest;
 

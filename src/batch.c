@@ -348,6 +348,10 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 	Datum	   *codes;
 	bool	   *code_nulls;
 	BatchLoop	bl;
+	const KeyId **locked;
+	int		   *locked_at;
+	int			nlocked = 0;
+	KsPrefetched *prefetched;
 	Tuplestorestate *tupstore;
 	TupleDesc	tupdesc;
 	int			i;
@@ -408,6 +412,30 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 		deadline = GetCurrentTimestamp() + wait_us;
 
 	batch_loop_begin(&bl);
+
+	/*
+	 * Lock the keys that nobody holds, in canonical order up to the first
+	 * that somebody does, and look them all up in one pass; the others are
+	 * locked (and waited for, holding only keys before them in the order)
+	 * and looked up one by one.
+	 */
+	locked = palloc(sizeof(const KeyId *) * Max(ndistinct, 1));
+	locked_at = palloc(sizeof(int) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		locked_at[i] = -1;
+	for (i = 0; i < n; i++)
+	{
+		int			pos = order[i];
+
+		if (first[pos] != pos)
+			continue;
+		if (!idem_lock_key(&ids[pos], IDEM_WAIT_NEVER))
+			break;
+		locked_at[pos] = nlocked;
+		locked[nlocked++] = &ids[pos];
+	}
+	prefetched = ks_prefetch(&bl.ks, locked, nlocked);
+
 	for (i = 0; i < n; i++)
 	{
 		int			pos = order[i];
@@ -423,6 +451,7 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 		req.defer_insert = false;
 		req.defer_row = true;
 		req.try_lock_first = true;
+		req.locked = locked_at[pos] >= 0;
 		req.ks = &bl.ks;
 		if (wait_us < 0)
 			req.wait_ms = IDEM_WAIT_LOCK_TIMEOUT;
@@ -433,9 +462,12 @@ idempotency_claim_batch(PG_FUNCTION_ARGS)
 			req.wait_ms = left > 0 ? left / 1000 : IDEM_WAIT_NEVER;
 		}
 
+		bl.ks.next_fetch = (prefetched != NULL && req.locked) ?
+			&prefetched[locked_at[pos]] : NULL;
 		batch_key_begin(&bl);
 		outcomes[pos] = idem_claim_internal(&req, &row);
 		batch_key_end(&bl);
+		bl.ks.next_fetch = NULL;
 
 		resp_nulls[pos] = true;
 		code_nulls[pos] = true;

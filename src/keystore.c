@@ -134,6 +134,7 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 {
 	Oid			pkoid;
 
+	ks->next_fetch = NULL;
 	/* the seam: inside a routed entry point (citus.c), its Citus key table */
 	if (ks_citus_current != NULL)
 	{
@@ -206,6 +207,25 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 
 	if (ks->citus)
 		return ks_citus_fetch(ks, id, which, row);
+	if (which == KS_LATEST && ks->next_fetch != NULL)
+	{
+		KsPrefetched *p = ks->next_fetch;
+
+		ks->next_fetch = NULL;	/* it answers one fetch */
+		if (p->known)
+		{
+			row->found = p->tuple != NULL;
+			if (row->found)
+			{
+				heap_deform_tuple(p->tuple, RelationGetDescr(ks->heap),
+								  row->values, row->nulls);
+				row->tid = p->tuple->t_self;
+				row->own = p->own;
+				row->in_snapshot = check_xact_snapshot ? p->in_snapshot : true;
+			}
+			return row->found;
+		}
+	}
 	/* the primary key is (key, scope, owner): the most selective first */
 	ScanKeyEntryInitialize(&skey[0], 0, 1, BTEqualStrategyNumber,
 						   InvalidOid, C_COLLATION_OID, F_TEXTEQ,
@@ -300,6 +320,125 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	if (registered)
 		UnregisterSnapshot(snap);
 	return row->found;
+}
+
+/*
+ * Compares the primary-key entry the scan is on with id, in the index's
+ * order: key and scope bytewise (COLLATE "C"), then owner.
+ */
+static int
+ks_entry_cmp(IndexScanDesc scan, const KeyId *id)
+{
+	bool		isnull;
+	text	   *t;
+	int			la;
+	int			lb;
+	int			c;
+	Oid			owner;
+
+	t = DatumGetTextPP(index_getattr(scan->xs_itup, 1, scan->xs_itupdesc, &isnull));
+	la = VARSIZE_ANY_EXHDR(t);
+	lb = VARSIZE_ANY_EXHDR(id->key);
+	c = memcmp(VARDATA_ANY(t), VARDATA_ANY(id->key), Min(la, lb));
+	if (c != 0 || la != lb)
+		return c != 0 ? c : (la < lb ? -1 : 1);
+	t = DatumGetTextPP(index_getattr(scan->xs_itup, 2, scan->xs_itupdesc, &isnull));
+	la = VARSIZE_ANY_EXHDR(t);
+	lb = VARSIZE_ANY_EXHDR(id->scope);
+	c = memcmp(VARDATA_ANY(t), VARDATA_ANY(id->scope), Min(la, lb));
+	if (c != 0 || la != lb)
+		return c != 0 ? c : (la < lb ? -1 : 1);
+	owner = DatumGetObjectId(index_getattr(scan->xs_itup, 3, scan->xs_itupdesc, &isnull));
+	return owner == id->owner ? 0 : (owner < id->owner ? -1 : 1);
+}
+
+/*
+ * Entries of other keys that ks_prefetch steps over to reach a key before
+ * it gives up walking and leaves the rest to one lookup each.
+ */
+#define KS_PREFETCH_STEPS 32
+
+/*
+ * ks_prefetch looks up the rows of ids[0..n-1], which must be in the
+ * primary key's order (bytewise by key: claim_batch's canonical order) and
+ * each locked by the caller, in one pass over the primary key between the
+ * first key and the last, with one snapshot taken now, after all their
+ * locks: so it sees what a KS_LATEST fetch of each would.  Keys that lie
+ * close together (a consumer's message ids, or new keys, which have no
+ * entry) cost no descent of their own.  When the keys are far apart (more
+ * than KS_PREFETCH_STEPS entries of other keys between two), it stops and
+ * leaves those keys unknown: a lookup each is cheaper there.  Returns one
+ * entry per key, or NULL where it does not apply (a routed key table).
+ * The caller hands each entry to the key's next KS_LATEST fetch through
+ * next_fetch.
+ */
+KsPrefetched *
+ks_prefetch(KeyStore *ks, const KeyId *const *ids, int n)
+{
+	KsPrefetched *res;
+	ScanKeyData skey[2];
+	Snapshot	snap;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	bool		on_entry;
+	int			i;
+
+	if (ks->citus || n == 0)
+		return NULL;
+	res = palloc0(sizeof(KsPrefetched) * n);
+	ScanKeyEntryInitialize(&skey[0], 0, 1, BTGreaterEqualStrategyNumber,
+						   InvalidOid, C_COLLATION_OID, F_TEXT_GE,
+						   PointerGetDatum(ids[0]->key));
+	ScanKeyEntryInitialize(&skey[1], 0, 1, BTLessEqualStrategyNumber,
+						   InvalidOid, C_COLLATION_OID, F_TEXT_LE,
+						   PointerGetDatum(ids[n - 1]->key));
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = index_beginscan(ks->heap, ks->pkey, snap, 2, 0);
+	scan->xs_want_itup = true;	/* the entries' keys, to walk by */
+	index_rescan(scan, skey, 2, NULL, 0);
+	slot = table_slot_create(ks->heap, NULL);
+
+	on_entry = index_getnext_tid(scan, ForwardScanDirection) != NULL;
+	for (i = 0; i < n; i++)
+	{
+		int			steps = 0;
+
+		for (;;)
+		{
+			int			c = on_entry ? ks_entry_cmp(scan, ids[i]) : 1;
+
+			if (c > 0)
+			{
+				/* past the key (or the range): it has no entry */
+				res[i].known = true;
+				break;
+			}
+			if (c == 0 && index_fetch_heap(scan, slot))
+			{
+				HeapTuple	tuple = ExecCopySlotHeapTuple(slot);
+
+				tuple->t_self = slot->tts_tid;
+				res[i].known = true;
+				res[i].tuple = tuple;
+				res[i].own = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+				res[i].in_snapshot = res[i].own || !IsolationUsesXactSnapshot() ||
+					table_tuple_satisfies_snapshot(ks->heap, slot, GetTransactionSnapshot());
+				ExecClearTuple(slot);
+				on_entry = index_getnext_tid(scan, ForwardScanDirection) != NULL;
+				break;
+			}
+			/* an older version of the key, or another key before it */
+			if (c < 0 && ++steps > KS_PREFETCH_STEPS)
+				goto done;		/* far apart: leave the rest unknown */
+			on_entry = index_getnext_tid(scan, ForwardScanDirection) != NULL;
+		}
+	}
+done:
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	UnregisterSnapshot(snap);
+	elog(DEBUG1, "idempotency: one pass over the primary key looked up %d of %d keys", i, n);
+	return res;
 }
 
 /*

@@ -101,7 +101,21 @@ typedef struct KeyStore
 								 * begins and ends its own */
 	struct IndexScanDescData *scan;
 	struct TupleTableSlot *slot;
+	struct KsPrefetched *next_fetch;	/* what the next KS_LATEST fetch
+										 * returns, if known (ks_prefetch) */
 } KeyStore;
+
+/*
+ * One key's row as ks_prefetch found it: known tells whether it looked the
+ * key up at all; then tuple is its row (NULL: none), copied out.
+ */
+typedef struct KsPrefetched
+{
+	bool		known;
+	bool		own;			/* last written by the current transaction */
+	bool		in_snapshot;	/* visible to the transaction snapshot */
+	HeapTuple	tuple;
+} KsPrefetched;
 
 /* Bytes of the digest a 1.1 key table stores for a fingerprint */
 #define IDEM_FINGERPRINT_DIGEST_LEN 16
@@ -116,6 +130,7 @@ extern bool ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 					 bool check_xact_snapshot, KeyRow *row);
 extern bool ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid,
 						KeyRow *row);
+extern KsPrefetched *ks_prefetch(KeyStore *ks, const KeyId *const *ids, int n);
 extern void ks_insert(KeyStore *ks, KeyRow *row);
 extern Datum ks_fingerprint_value(const KeyStore *ks, text *fingerprint);
 extern bool ks_fingerprint_equal(const KeyRow *row, Datum value);

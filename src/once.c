@@ -856,6 +856,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 	req.defer_insert = true;
 	req.defer_row = false;
 	req.try_lock_first = false;
+	req.locked = false;
 
 	if (PG_ARGISNULL(stmt_arg))
 		ereport(ERROR,
