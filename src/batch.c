@@ -163,17 +163,10 @@ batch_cmp(const void *a, const void *b, void *arg)
 	const KeyId *ids = (const KeyId *) arg;
 	int			ia = *(const int *) a;
 	int			ib = *(const int *) b;
-	int			la;
-	int			lb;
-	int			c;
+	int			c = ks_text_cmp(ids[ia].key, ids[ib].key);
 
-	la = VARSIZE_ANY_EXHDR(ids[ia].key);
-	lb = VARSIZE_ANY_EXHDR(ids[ib].key);
-	c = memcmp(VARDATA_ANY(ids[ia].key), VARDATA_ANY(ids[ib].key), Min(la, lb));
 	if (c != 0)
 		return c;
-	if (la != lb)
-		return la < lb ? -1 : 1;
 	return ia < ib ? -1 : (ia > ib ? 1 : 0);
 }
 

@@ -330,24 +330,16 @@ static int
 ks_entry_cmp(IndexScanDesc scan, const KeyId *id)
 {
 	bool		isnull;
-	text	   *t;
-	int			la;
-	int			lb;
 	int			c;
 	Oid			owner;
 
-	t = DatumGetTextPP(index_getattr(scan->xs_itup, 1, scan->xs_itupdesc, &isnull));
-	la = VARSIZE_ANY_EXHDR(t);
-	lb = VARSIZE_ANY_EXHDR(id->key);
-	c = memcmp(VARDATA_ANY(t), VARDATA_ANY(id->key), Min(la, lb));
-	if (c != 0 || la != lb)
-		return c != 0 ? c : (la < lb ? -1 : 1);
-	t = DatumGetTextPP(index_getattr(scan->xs_itup, 2, scan->xs_itupdesc, &isnull));
-	la = VARSIZE_ANY_EXHDR(t);
-	lb = VARSIZE_ANY_EXHDR(id->scope);
-	c = memcmp(VARDATA_ANY(t), VARDATA_ANY(id->scope), Min(la, lb));
-	if (c != 0 || la != lb)
-		return c != 0 ? c : (la < lb ? -1 : 1);
+	c = ks_text_cmp(DatumGetTextPP(index_getattr(scan->xs_itup, 1, scan->xs_itupdesc, &isnull)),
+					id->key);
+	if (c == 0)
+		c = ks_text_cmp(DatumGetTextPP(index_getattr(scan->xs_itup, 2, scan->xs_itupdesc, &isnull)),
+						id->scope);
+	if (c != 0)
+		return c;
 	owner = DatumGetObjectId(index_getattr(scan->xs_itup, 3, scan->xs_itupdesc, &isnull));
 	return owner == id->owner ? 0 : (owner < id->owner ? -1 : 1);
 }

@@ -137,6 +137,19 @@ extern bool ks_fingerprint_equal(const KeyRow *row, Datum value);
 extern TM_Result ks_update(KeyStore *ks, KeyRow *row);
 extern TM_Result ks_delete(KeyStore *ks, KeyRow *row);
 
+/* The order of two texts under COLLATE "C": bytewise, a prefix first */
+static inline int
+ks_text_cmp(const text *a, const text *b)
+{
+	int			la = VARSIZE_ANY_EXHDR(a);
+	int			lb = VARSIZE_ANY_EXHDR(b);
+	int			c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
+
+	if (c != 0)
+		return c;
+	return la == lb ? 0 : (la < lb ? -1 : 1);
+}
+
 /* Accessors on a row's values */
 #define KR_TEXT_EQ(row, anum, s) \
 	(!(row)->nulls[(anum) - 1] && \
