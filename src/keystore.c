@@ -188,6 +188,28 @@ ks_close(KeyStore *ks)
 }
 
 /*
+ * ks_row_from_slot copies the row version in slot, which a fetch found,
+ * into *row: with check_xact_snapshot, under REPEATABLE READ or
+ * SERIALIZABLE, row->in_snapshot tells whether the transaction's own
+ * snapshot can see it; otherwise it is true.
+ */
+static void
+ks_row_from_slot(KeyStore *ks, TupleTableSlot *slot, bool check_xact_snapshot,
+				 KeyRow *row)
+{
+	HeapTuple	tuple = ExecCopySlotHeapTuple(slot);
+
+	heap_deform_tuple(tuple, RelationGetDescr(ks->heap), row->values, row->nulls);
+	row->found = true;
+	row->tid = slot->tts_tid;
+	row->own = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+	row->in_snapshot = true;
+	if (check_xact_snapshot && !row->own && IsolationUsesXactSnapshot())
+		row->in_snapshot = table_tuple_satisfies_snapshot(ks->heap, slot,
+														  GetTransactionSnapshot());
+}
+
+/*
  * ks_fetch finds the row of id as seen by the chosen snapshot and copies it
  * into *row.  With check_xact_snapshot, under REPEATABLE READ or
  * SERIALIZABLE, row->in_snapshot tells whether the transaction's own
@@ -203,7 +225,7 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	bool		registered = false;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
-	MemoryContext scancxt;
+	MemoryContext old;
 
 	if (ks->citus)
 		return ks_citus_fetch(ks, id, which, row);
@@ -214,15 +236,9 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 		ks->next_fetch = NULL;	/* it answers one fetch */
 		if (p->known)
 		{
-			row->found = p->tuple != NULL;
-			if (row->found)
-			{
-				heap_deform_tuple(p->tuple, RelationGetDescr(ks->heap),
-								  row->values, row->nulls);
-				row->tid = p->tuple->t_self;
-				row->own = p->own;
-				row->in_snapshot = check_xact_snapshot ? p->in_snapshot : true;
-			}
+			*row = p->row;
+			if (!check_xact_snapshot)
+				row->in_snapshot = true;
 			return row->found;
 		}
 	}
@@ -254,30 +270,23 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	}
 
 	/*
-	 * With reuse_scan, one scan serves every fetch of the store: begun in
-	 * the store's memory at the first, it is given each fetch's snapshot
-	 * and keys, and ended by ks_close.
+	 * The scan is begun and run in the store's memory: the index AM
+	 * allocates what it keeps for the scan's life when it needs it, in the
+	 * current memory context (a B-tree its array of dead entries to mark, at
+	 * the first it meets).  With reuse_scan, one scan serves every fetch of
+	 * the store, given each fetch's snapshot and keys, and ended by
+	 * ks_close: it outlives each fetch's context (claim_batch resets one per
+	 * key).
 	 */
+	old = MemoryContextSwitchTo(ks->mcxt);
 	if (ks->scan == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(ks->mcxt);
-
 		ks->scan = index_beginscan(ks->heap, ks->pkey, snap, 3, 0);
 		ks->slot = table_slot_create(ks->heap, NULL);
-		MemoryContextSwitchTo(old);
 	}
 	scan = ks->scan;
 	slot = ks->slot;
 	scan->xs_snapshot = snap;
-
-	/*
-	 * The index AM allocates what it keeps for the scan's life when it
-	 * needs it, in the current memory context (a B-tree its array of dead
-	 * entries to mark, at the first it meets): a shared scan outlives each
-	 * fetch's context (claim_batch resets one per key), so it runs in the
-	 * store's.
-	 */
-	scancxt = MemoryContextSwitchTo(ks->reuse_scan ? ks->mcxt : CurrentMemoryContext);
 	index_rescan(scan, skey, 3, NULL, 0);
 
 	/*
@@ -288,28 +297,16 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	while ((row->found = index_getnext_slot(scan, ForwardScanDirection, slot)) &&
 		   which == KS_DIRTY && TransactionIdIsValid(dirty.xmax))
 		;
-	MemoryContextSwitchTo(scancxt);
+	MemoryContextSwitchTo(old);
 	if (row->found)
-	{
-		HeapTuple	tuple = ExecCopySlotHeapTuple(slot);
-		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
-
-		heap_deform_tuple(tuple, RelationGetDescr(ks->heap),
-						  row->values, row->nulls);
-		row->tid = slot->tts_tid;
-		row->own = TransactionIdIsCurrentTransactionId(xmin);
-		row->in_snapshot = true;
-		if (check_xact_snapshot && !row->own && IsolationUsesXactSnapshot())
-			row->in_snapshot = table_tuple_satisfies_snapshot(ks->heap, slot,
-															  GetTransactionSnapshot());
-	}
+		ks_row_from_slot(ks, slot, check_xact_snapshot, row);
 
 	if (ks->reuse_scan)
 	{
 		ExecClearTuple(slot);
-		scancxt = MemoryContextSwitchTo(ks->mcxt);
+		old = MemoryContextSwitchTo(ks->mcxt);
 		index_rescan(scan, NULL, 0, NULL, 0);	/* lets go of its pages */
-		MemoryContextSwitchTo(scancxt);
+		MemoryContextSwitchTo(old);
 	}
 	else
 	{
@@ -407,14 +404,8 @@ ks_prefetch(KeyStore *ks, const KeyId *const *ids, int n)
 			}
 			if (c == 0 && index_fetch_heap(scan, slot))
 			{
-				HeapTuple	tuple = ExecCopySlotHeapTuple(slot);
-
-				tuple->t_self = slot->tts_tid;
 				res[i].known = true;
-				res[i].tuple = tuple;
-				res[i].own = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
-				res[i].in_snapshot = res[i].own || !IsolationUsesXactSnapshot() ||
-					table_tuple_satisfies_snapshot(ks->heap, slot, GetTransactionSnapshot());
+				ks_row_from_slot(ks, slot, true, &res[i].row);
 				ExecClearTuple(slot);
 				on_entry = index_getnext_tid(scan, ForwardScanDirection) != NULL;
 				break;

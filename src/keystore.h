@@ -107,14 +107,13 @@ typedef struct KeyStore
 
 /*
  * One key's row as ks_prefetch found it: known tells whether it looked the
- * key up at all; then tuple is its row (NULL: none), copied out.
+ * key up at all; then row is what a KS_LATEST fetch with
+ * check_xact_snapshot would have returned (row.found false: no row).
  */
 typedef struct KsPrefetched
 {
 	bool		known;
-	bool		own;			/* last written by the current transaction */
-	bool		in_snapshot;	/* visible to the transaction snapshot */
-	HeapTuple	tuple;
+	KeyRow		row;
 } KsPrefetched;
 
 /* Bytes of the digest a 1.1 key table stores for a fingerprint */
