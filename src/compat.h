@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  * compat.h
- *	  The one place where PostgreSQL 13 to 17 API differences are bridged.
+ *	  The one place where PostgreSQL 13 to 18 API differences are bridged.
  *	  Every other file calls the idem_* spellings below and never tests
- *	  PG_VERSION_NUM itself.
+ *	  PG_VERSION_NUM itself.  Built and tested: 15, 17 and 18; 16 is
+ *	  bridged from its headers only.
  *-------------------------------------------------------------------------
  */
 #ifndef IDEMPOTENCY_COMPAT_H
@@ -115,6 +116,30 @@ idem_heap_update(Relation rel, ItemPointer otid, HeapTuple newtup,
 #define idem_my_backend_number() (MyProcNumber + 1)
 #else
 #define idem_my_backend_number() (MyBackendId)
+#endif
+
+/*
+ * A function that never returns: declared "idem_noreturn extern void f(...)".
+ * PostgreSQL 18 removed the suffix pg_attribute_noreturn() in favour of the
+ * C11 specifier pg_noreturn, written before the declaration; before 18 the
+ * attribute (GCC's __attribute__((noreturn)), or nothing) fits there too.
+ */
+#if PG_VERSION_NUM >= 180000
+#define idem_noreturn pg_noreturn
+#else
+#define idem_noreturn pg_attribute_noreturn()
+#endif
+
+/*
+ * index_beginscan gained an IndexScanInstrumentation argument (for EXPLAIN's
+ * index search counts) in PostgreSQL 18; the extension passes none.
+ */
+#if PG_VERSION_NUM >= 180000
+#define idem_index_beginscan(heap, idx, snap, nkeys, norderbys) \
+	index_beginscan((heap), (idx), (snap), NULL, (nkeys), (norderbys))
+#else
+#define idem_index_beginscan(heap, idx, snap, nkeys, norderbys) \
+	index_beginscan((heap), (idx), (snap), (nkeys), (norderbys))
 #endif
 
 #endif							/* IDEMPOTENCY_COMPAT_H */

@@ -281,7 +281,7 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	old = MemoryContextSwitchTo(ks->mcxt);
 	if (ks->scan == NULL)
 	{
-		ks->scan = index_beginscan(ks->heap, ks->pkey, snap, 3, 0);
+		ks->scan = idem_index_beginscan(ks->heap, ks->pkey, snap, 3, 0);
 		ks->slot = table_slot_create(ks->heap, NULL);
 	}
 	scan = ks->scan;
@@ -382,7 +382,7 @@ ks_prefetch(KeyStore *ks, const KeyId *const *ids, int n)
 						   InvalidOid, C_COLLATION_OID, F_TEXT_LE,
 						   PointerGetDatum(ids[n - 1]->key));
 	snap = RegisterSnapshot(GetLatestSnapshot());
-	scan = index_beginscan(ks->heap, ks->pkey, snap, 2, 0);
+	scan = idem_index_beginscan(ks->heap, ks->pkey, snap, 2, 0);
 	scan->xs_want_itup = true;	/* the entries' keys, to walk by */
 	index_rescan(scan, skey, 2, NULL, 0);
 	slot = table_slot_create(ks->heap, NULL);

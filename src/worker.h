@@ -15,6 +15,8 @@
 
 #include "fmgr.h"
 
+#include "compat.h"
+
 /*
  * Bounds of a schedule, mirrored by the CHECKs on idempotency.expiry_schedule;
  * also the bounds of the GUCs idempotency.expiry_interval and
@@ -36,7 +38,7 @@ extern void idem_worker_define_gucs(void);
 extern void idem_worker_register(void);
 
 /* Background worker entry points, named in the BackgroundWorker structs */
-extern PGDLLEXPORT void idempotency_launcher_main(Datum main_arg) pg_attribute_noreturn();
-extern PGDLLEXPORT void idempotency_expiry_main(Datum main_arg) pg_attribute_noreturn();
+idem_noreturn extern PGDLLEXPORT void idempotency_launcher_main(Datum main_arg);
+idem_noreturn extern PGDLLEXPORT void idempotency_expiry_main(Datum main_arg);
 
 #endif							/* IDEMPOTENCY_WORKER_H */
