@@ -7,26 +7,29 @@
 \echo Use "ALTER EXTENSION idempotency UPDATE TO '1.1'" to load this file. \quit
 
 -- ------------------------------------------------------------------------
--- Lean keys (docs/releases.md): the key table stores a fingerprint as its
--- 16-byte digest, not as the text given (64 hex digits for once()).  The
--- conversion rewrites the table (see docs/releases.md for what it locks);
--- a fingerprint given later is compared by its digest, so every stored
--- fingerprint still matches the same requests.
+-- Lean keys (docs/releases.md): the key table stores a fingerprint as a
+-- 16-character digest, not as the text given (64 hex digits for once()).
+-- The column stays text, as everything a client reads keeps its type
+-- (CONTRIBUTING.md): sessions that prepared statements before the update
+-- go on using them.  The conversion rewrites the table (see
+-- docs/releases.md for what it locks); the constraint it adds tells the
+-- library that the column holds digests.  A fingerprint given later is
+-- compared by its digest, so every stored fingerprint still matches the
+-- same requests.
 -- ------------------------------------------------------------------------
 CREATE FUNCTION idempotency.fingerprint_digest(fingerprint pg_catalog.text)
-RETURNS pg_catalog.bytea
+RETURNS pg_catalog.text
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'idempotency_fingerprint_digest';
 
 COMMENT ON FUNCTION idempotency.fingerprint_digest(pg_catalog.text) IS
-    'The 16-byte digest that the key table stores for a fingerprint';
+    'The 16-character digest that the key table stores for a fingerprint';
 
 ALTER TABLE idempotency.idempotency_keys
-    ALTER COLUMN fingerprint TYPE pg_catalog.bytea
-    USING idempotency.fingerprint_digest(fingerprint);
-
-ALTER TYPE idempotency.claim_result
-    ALTER ATTRIBUTE fingerprint TYPE pg_catalog.bytea;
+    ALTER COLUMN fingerprint TYPE pg_catalog.text
+        USING idempotency.fingerprint_digest(fingerprint),
+    ADD CONSTRAINT idempotency_keys_fingerprint_check
+        CHECK (pg_catalog.octet_length(fingerprint) OPERATOR(pg_catalog.=) 16);
 
 REVOKE ALL ON FUNCTION idempotency.fingerprint_digest(pg_catalog.text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION idempotency.fingerprint_digest(pg_catalog.text) TO PUBLIC;
@@ -376,7 +379,7 @@ BEGIN
                 scope            pg_catalog.text        COLLATE "C" NOT NULL,
                 key              pg_catalog.text        COLLATE "C" NOT NULL,
                 state            pg_catalog.text        NOT NULL,
-                fingerprint      pg_catalog.bytea,
+                fingerprint      pg_catalog.text,
                 response         pg_catalog.jsonb,
                 response_code    pg_catalog.int4,
                 recovery_point   pg_catalog.text,

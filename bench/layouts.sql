@@ -3,7 +3,7 @@
 -- side by side, in plain SQL (no extension needed).  Run by bench/layouts.
 --
 -- Every layout gets the same :nkeys rows, shaped as once() stores them
--- for g: a fresh UUID's text as the key, a 16-byte fingerprint digest, the
+-- for g: a fresh UUID's text as the key, a 16-character fingerprint digest, the
 -- statement's RETURNING row as a one-element jsonb array, three
 -- timestamps, each row's own (clock_timestamp(): the rows of one key table
 -- are written by separate transactions, whose expires_at differ); in random
@@ -33,7 +33,7 @@ CREATE TABLE layouts.keys_1_1 (
     scope            text        COLLATE "C" NOT NULL,
     key              text        COLLATE "C" NOT NULL,
     state            text        NOT NULL,
-    fingerprint      bytea,
+    fingerprint      text,
     response         jsonb,
     response_code    int4,
     recovery_point   text,
@@ -59,7 +59,7 @@ CREATE TABLE layouts.narrow (
     scope            text        COLLATE "C" NOT NULL,
     key              text        COLLATE "C" NOT NULL,
     state            "char"      NOT NULL,
-    fingerprint      bytea,
+    fingerprint      text,
     response         jsonb,
     response_code    int4,
     created_at       timestamptz NOT NULL,
@@ -96,7 +96,7 @@ BEGIN
     ELSE
         EXECUTE format(
             'INSERT INTO layouts.%I (owner, scope, key, state, fingerprint, response, created_at, completed_at, expires_at)
-             SELECT current_user::regrole, '''', u::text, %L, substr(sha256(u::text::bytea), 1, 16),
+             SELECT current_user::regrole, '''', u::text, %L, translate(encode(substr(sha256(u::text::bytea), 1, 12), ''base64''), ''+/'', ''-_''),
                     jsonb_build_array(jsonb_build_object(''id'', u, ''created_at'', clock_timestamp())),
                     clock_timestamp(), clock_timestamp(), clock_timestamp() + interval ''1 day''
                FROM (SELECT gen_random_uuid() AS u FROM generate_series(1, $1)) AS g',

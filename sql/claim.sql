@@ -14,9 +14,9 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 -- fp(d): which of the fingerprints these tests give d is the digest of
-CREATE OR REPLACE FUNCTION fp(d bytea) RETURNS text LANGUAGE sql AS $$
+CREATE OR REPLACE FUNCTION fp(d text) RETURNS text LANGUAGE sql AS $$
     SELECT coalesce((SELECT f FROM unnest(ARRAY['F1', 'F2', 'F3', 'f1', 'body-a', 'body-b', 'old', 'new', 'sha:aaa', 'sha:bbb', 'v1', 'request-42']) AS f
-                      WHERE idempotency.fingerprint_digest(f) = d), encode(d, 'hex'))
+                      WHERE idempotency.fingerprint_digest(f) = d), d)
 $$;
 
 CREATE TABLE orders (id int PRIMARY KEY, amount int);

@@ -126,6 +126,25 @@ ks_relid(void)
 }
 
 /*
+ * ks_stores_digests tells whether heap, the key table, stores fingerprints
+ * as digests (1.1: the update added the constraint that checks their
+ * length) or as the text given (1.0).  The relcache has the table's check
+ * constraints; the update's ALTER TABLE invalidates it.
+ */
+static bool
+ks_stores_digests(Relation heap)
+{
+	TupleConstr *constr = RelationGetDescr(heap)->constr;
+
+	if (constr == NULL)
+		return false;
+	for (int i = 0; i < constr->num_check; i++)
+		if (strcmp(constr->check[i].ccname, IDEM_FINGERPRINT_DIGEST_CHECK) == 0)
+			return true;
+	return false;
+}
+
+/*
  * ks_open opens the key table and its primary key index with lockmode.
  * ks_close closes both, keeping the locks until end of transaction.
  */
@@ -156,9 +175,7 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 	if (RelationGetDescr(ks->heap)->natts != Natts_keys)
 		elog(ERROR, "idempotency.idempotency_keys has %d columns, expected %d",
 			 RelationGetDescr(ks->heap)->natts, Natts_keys);
-	/* 1.0 stores the fingerprint as given (text), 1.1 its digest (bytea) */
-	ks->fingerprint_digest =
-		TupleDescAttr(RelationGetDescr(ks->heap), Anum_keys_fingerprint - 1)->atttypid == BYTEAOID;
+	ks->fingerprint_digest = ks_stores_digests(ks->heap);
 	/* rd_pkindex is filled in by RelationGetIndexList */
 	if (!ks->heap->rd_indexvalid)
 		list_free(RelationGetIndexList(ks->heap));
@@ -620,23 +637,32 @@ ks_index_insert(KeyStore *ks, ItemPointer tid, const KeyRow *row, bool summarizi
 }
 
 /*
- * The 128-bit digest a 1.1 key table stores for a fingerprint: two 64-bit
- * hashes of its bytes with different seeds, big-endian.  A fingerprint
- * tells a key reused for another request; like once()'s own fingerprint it
- * uses PostgreSQL's fast hash, not a cryptographic one.
+ * The digest a 1.1 key table stores for a fingerprint: 96 bits of two
+ * 64-bit hashes of its bytes with different seeds, as 16 base64url
+ * characters.  A fingerprint tells a key reused for another request; like
+ * once()'s own fingerprint it uses PostgreSQL's fast hash, not a
+ * cryptographic one.
  */
-static bytea *
+static text *
 ks_digest(const char *data, int len)
 {
-	bytea	   *out = palloc(VARHDRSZ + IDEM_FINGERPRINT_DIGEST_LEN);
-	uint8	   *p = (uint8 *) VARDATA(out);
-	uint64		h[2];
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	text	   *out = palloc(VARHDRSZ + IDEM_FINGERPRINT_DIGEST_LEN);
+	char	   *p = VARDATA(out);
+	uint64		h0,
+				h1;
 
-	h[0] = hash_bytes_extended((const unsigned char *) data, len, UINT64CONST(0x4944454d46503031));
-	h[1] = hash_bytes_extended((const unsigned char *) data, len, UINT64CONST(0x4944454d46503032));
-	for (int k = 0; k < 2; k++)
-		for (int i = 0; i < 8; i++)
-			p[8 * k + i] = (uint8) (h[k] >> (56 - 8 * i));
+	StaticAssertStmt(IDEM_FINGERPRINT_DIGEST_LEN == 16,
+					 "a digest is 96 bits in 16 characters of 6 bits");
+	h0 = hash_bytes_extended((const unsigned char *) data, len, UINT64CONST(0x4944454d46503031));
+	h1 = hash_bytes_extended((const unsigned char *) data, len, UINT64CONST(0x4944454d46503032));
+	/* 10 characters from h0's 60 high bits, 6 from its last 4 and h1's 32 */
+	for (int i = 0; i < 10; i++)
+		p[i] = alphabet[(h0 >> (58 - 6 * i)) & 63];
+	h1 = ((h0 & 15) << 32) | (h1 >> 32);
+	for (int i = 0; i < 6; i++)
+		p[10 + i] = alphabet[(h1 >> (30 - 6 * i)) & 63];
 	SET_VARSIZE(out, VARHDRSZ + IDEM_FINGERPRINT_DIGEST_LEN);
 	return out;
 }
@@ -672,15 +698,15 @@ ks_fingerprint_equal(const KeyRow *row, Datum value)
 }
 
 /*
- * idempotency.fingerprint_digest(text) -> bytea: the digest a 1.1 key
- * table stores for a fingerprint (the upgrade from 1.0 converts with it).
+ * idempotency.fingerprint_digest(text) -> text: the digest a 1.1 key table
+ * stores for a fingerprint (the upgrade from 1.0 converts with it).
  */
 Datum
 idempotency_fingerprint_digest(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
 
-	PG_RETURN_BYTEA_P(ks_digest(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
+	PG_RETURN_TEXT_P(ks_digest(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
 }
 
 /* ks_insert writes row->values as a new row; row->tid is set. */

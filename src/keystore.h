@@ -86,7 +86,7 @@ typedef struct KeyStore
 	Relation	heap;
 	Relation	pkey;
 	LOCKMODE	lockmode;
-	bool		fingerprint_digest; /* fingerprint column is a bytea digest
+	bool		fingerprint_digest; /* fingerprint column holds digests
 									 * (1.1), not the text given (1.0) */
 	MemoryContext mcxt;			/* where the open indexes' array lives */
 	int			nindexes;		/* indexes open (besides pkey), each from */
@@ -116,8 +116,15 @@ typedef struct KsPrefetched
 	KeyRow		row;
 } KsPrefetched;
 
-/* Bytes of the digest a 1.1 key table stores for a fingerprint */
+/*
+ * Characters of the digest a 1.1 key table stores for a fingerprint: 96
+ * bits in base64url, as long on disk as the 16 bytes of a bytea (the column
+ * stays text, as in 1.0: an update never changes a type a client reads).
+ */
 #define IDEM_FINGERPRINT_DIGEST_LEN 16
+
+/* The constraint that marks a key table whose fingerprints are digests */
+#define IDEM_FINGERPRINT_DIGEST_CHECK "idempotency_keys_fingerprint_check"
 
 #define ks_open(ks) ks_open_mode((ks), RowExclusiveLock)
 extern void ks_open_mode(KeyStore *ks, LOCKMODE lockmode);

@@ -72,7 +72,7 @@
 /* Types of the columns from state to expires_at */
 static const Oid kc_column_types[Natts_keys - Anum_keys_state + 1] = {
 	TEXTOID,					/* state */
-	BYTEAOID,					/* fingerprint */
+	TEXTOID,					/* fingerprint */
 	JSONBOID,					/* response */
 	INT4OID,					/* response_code */
 	TEXTOID,					/* recovery_point */
