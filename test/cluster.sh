@@ -8,6 +8,8 @@
 #                               the database "idempotency_test" with the
 #                               extension; prints PGHOST=... PGPORT=...
 #                               PGDATABASE=... lines (shell syntax)
+#   test/cluster.sh restart DIR fast shutdown (every session ends with
+#                               57P01), then starts it again, same port
 #   test/cluster.sh stop DIR    stops it and removes DIR
 #
 # Uses $PG_CONFIG's server binaries (default: PostgreSQL 15's, else the
@@ -31,8 +33,8 @@ bindir=$("$PG_CONFIG" --bindir)
 
 cmd=${1:-}
 dir=${2:-}
-if [ -z "$dir" ] || { [ "$cmd" != start ] && [ "$cmd" != stop ]; }; then
-	echo "usage: test/cluster.sh start|stop DIR" >&2
+if [ -z "$dir" ] || { [ "$cmd" != start ] && [ "$cmd" != restart ] && [ "$cmd" != stop ]; }; then
+	echo "usage: test/cluster.sh start|restart|stop DIR" >&2
 	exit 2
 fi
 
@@ -82,6 +84,13 @@ start)
 	echo "PGPORT=$port"
 	echo "PGDATABASE=idempotency_test"
 	echo "PGUSER=$(id -un)"
+	;;
+restart)
+	if ! "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null 2>&1; then
+		echo "cluster.sh: the server did not restart; end of $dir/server.log:" >&2
+		tail -n 20 "$dir/server.log" >&2
+		exit 1
+	fi
 	;;
 stop)
 	if [ -f "$dir/data/postmaster.pid" ]; then

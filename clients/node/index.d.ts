@@ -7,7 +7,13 @@ export interface PoolLike {
 }
 
 export interface Options {
-  /** The pool the middleware takes one connection per request from. */
+  /**
+   * The pool the middleware takes one connection per request from.  On a
+   * pg.Pool (an EventEmitter) the middleware adds one listener to 'error'
+   * that ignores the errors of idle clients, which the pool has already
+   * discarded, so that a database restart does not end the process; the
+   * application's own listeners still run.
+   */
   pool: PoolLike;
   /** Methods the middleware applies to (default ['POST', 'PATCH']). */
   methods?: string[];
@@ -25,7 +31,7 @@ export interface Options {
   fingerprint?: ((req: Request) => string | Buffer | null | undefined | Promise<string | Buffer | null | undefined>) | null;
   /** Milliseconds a duplicate waits for the request holding its key (default 10000). */
   wait?: number;
-  /** Retry-After seconds on 409 answers (default 1). */
+  /** Retry-After seconds on 409 and 503 answers (default 1). */
   retryAfter?: number;
   /** Lease mode: milliseconds of the lease (default null: one transaction). */
   lease?: number | null;

@@ -13,6 +13,11 @@
 const crypto = require('node:crypto');
 
 const TRANSIENT = new Set(['40001', '40P01']);
+// SQLSTATEs (besides class 08, connection exception) of a session that the
+// server ended or would not start: administrator or crash shutdown, a
+// server starting or stopping, the idle-in-transaction and transaction
+// timeouts.  The connection is gone; its transaction did not commit.
+const SESSION_ENDED = new Set(['57P01', '57P02', '57P03', '25P03', '25P04']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+$/;
 const DEFAULT_HEADERS = ['content-type', 'content-language', 'content-location', 'location',
   'etag', 'last-modified', 'link'];
@@ -26,14 +31,17 @@ const CLAIM_SQL = `SELECT outcome, response, response_code, recovery_point, leas
 
 /**
  * Parses an Idempotency-Key field value: a structured-field string
- * ("...", with \" and \\ escapes) or a bare token.  Returns the key, or
- * null when the value is malformed or longer than maxBytes.
+ * ("...", with \" and \\ escapes) or a bare token, with optional SP and
+ * HTAB around it and nothing else: Node hands header bytes over as Latin-1,
+ * and String.prototype.trim() would also drop U+00A0 and other Unicode
+ * spaces.  Returns the key, or null when the value is malformed or longer
+ * than maxBytes.
  * @param {string} value
  * @param {number} maxBytes
  * @returns {string|null}
  */
 function parseKey(value, maxBytes) {
-  const v = value.trim();
+  const v = value.replace(/^[ \t]+|[ \t]+$/g, '');
   let key;
   if (v.startsWith('"')) {
     key = '';
@@ -60,6 +68,22 @@ function parseKey(value, maxBytes) {
   const len = Buffer.byteLength(key);
   return len >= 1 && len <= maxBytes ? key : null;
 }
+
+/** True when err says that the session is gone (class 08 or SESSION_ENDED). */
+function sessionEnded(err) {
+  const code = err && err.code;
+  return typeof code === 'string' && (code.startsWith('08') || SESSION_ENDED.has(code));
+}
+
+/**
+ * The listener on the caller's pool for errors of its idle clients: pg.Pool
+ * has already discarded such a client (its session ended: a terminated
+ * backend, a server restart) and re-emits the error on the pool, where
+ * Node ends the process when no one listens.  One function, added once per
+ * pool whatever the number of middlewares; the application's own listeners
+ * still run.
+ */
+function ignoreIdleClientError() {}
 
 /** SHA-256 (hex) of the given material. */
 function sha256(...parts) {
@@ -213,6 +237,11 @@ function idempotency(options) {
   if (!options || !options.pool || typeof options.pool.connect !== 'function') {
     throw new TypeError('idempotency: options.pool (a pg.Pool) is required');
   }
+  const { pool } = options;
+  if (typeof pool.on === 'function' && typeof pool.listeners === 'function' &&
+      !pool.listeners('error').includes(ignoreIdleClientError)) {
+    pool.on('error', ignoreIdleClientError);
+  }
   const o = {
     methods: ['POST', 'PATCH'],
     routes: null,
@@ -301,6 +330,27 @@ function idempotency(options) {
       default:
         return false;
     }
+  }
+
+  function unavailable(res) {
+    problem(res, 503, 'database_unavailable', 'Database unavailable',
+      'The connection to the database was lost or could not be made. Retry with the same key: ' +
+      'the retry gets the stored response if the work committed, and runs it otherwise.',
+      { 'Retry-After': String(o.retryAfter) });
+  }
+
+  // Answers a request that failed: 503 when its connection is gone (the
+  // client then counts as broken, to be discarded), a database error the
+  // middleware knows, else the application's error handling.  Nothing when
+  // a replay was already sent and only the end of its transaction failed.
+  function answerFailure(res, next, err, ctx) {
+    if (res.headersSent) return;
+    if (ctx.broken || sessionEnded(err)) {
+      ctx.broken = ctx.broken || err;
+      unavailable(res);
+      return;
+    }
+    if (!answerError(res, err)) next(err);
   }
 
   // Runs the handler (wrapper) or the rest of the chain (middleware) with
@@ -419,7 +469,7 @@ function idempotency(options) {
       } catch (err) {
         if (await retryAfterFailure(client, ctx, cap, err, attempt, handler)) continue;
         if (err === STOP) return next();
-        if (!answerError(res, err)) next(err);
+        answerFailure(res, next, err, ctx);
         return;
       }
     }
@@ -436,7 +486,7 @@ function idempotency(options) {
         row = await claim(client, key, scope, fp, Math.max(0, deadline - Date.now()), o.lease);
       } catch (err) {
         if (TRANSIENT.has(err && err.code) && transient++ < o.retries) continue;
-        if (!answerError(res, err)) next(err);
+        answerFailure(res, next, err, ctx);
         return;
       }
       if (row.outcome === 'completed') {
@@ -491,10 +541,11 @@ function idempotency(options) {
           continue;
         }
         if (err && err.code !== 'IK002' && !ctx.broken) {
-          await giveUp(client, key, scope, token, point).catch((e) => { ctx.broken = e; });
+          // the original error matters more; a ROLLBACK that fails marks the connection lost
+          await giveUp(client, key, scope, token, point).catch(() => rollback(client, ctx));
         }
         if (err === STOP) return next();
-        if (!answerError(res, err)) next(err);
+        answerFailure(res, next, err, ctx);
         return;
       }
     }
@@ -541,8 +592,21 @@ function idempotency(options) {
     } else {
       fp = sha256(`${req.method} ${req.originalUrl}\n`, bodyBytes(req));
     }
-    const client = await o.pool.connect();
+    let client;
+    try {
+      client = await pool.connect();
+    } catch {
+      unavailable(res);	// no connection (the server is down, starting, or refuses): nothing ran
+      return;
+    }
+    // ctx.broken: the connection is gone (its ROLLBACK failed, or the
+    // session ended) and is not given back to the pool.  The client's own
+    // errors come here while the request holds it (pg.Pool listens only to
+    // idle clients): a session that ends while the handler runs emits one,
+    // which would otherwise end the process.
     const ctx = { broken: undefined };
+    const lost = (err) => { if (!ctx.broken) ctx.broken = err; };
+    client.on('error', lost);
     try {
       const flow = o.lease ? leaseFlow : transactionFlow;
       await flow(req, res, next, handler, client, ctx, key, scope, fp);
@@ -550,7 +614,7 @@ function idempotency(options) {
       ctx.broken = err;
       throw err;
     } finally {
-      // a connection whose ROLLBACK failed is not given back to the pool
+      client.removeListener('error', lost);	// the pool's listener is back as release() returns
       client.release(ctx.broken);
     }
   }

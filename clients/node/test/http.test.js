@@ -164,6 +164,115 @@ test('malformed or over-long key: 400 problem+json', async () => {
   assert.equal(await orders(l), 1);
 });
 
+// One HTTP/1.1 exchange after another on a keep-alive connection, opened
+// again after the server closes it, with the request's bytes as given (no
+// client library in between): resolves to { status, headers, body }.
+function rawClient(port) {
+  let sock = null;
+  let buf = Buffer.alloc(0);
+  let closed = true;
+  let wake = () => {};
+  const more = () => new Promise((resolve) => { wake = resolve; });
+  function open() {
+    buf = Buffer.alloc(0);
+    closed = false;
+    const s = net.connect(port, '127.0.0.1');
+    sock = s;
+    // events of a connection closed earlier no longer count
+    s.on('data', (d) => { if (sock === s) { buf = Buffer.concat([buf, d]); wake(); } });
+    s.on('close', () => { if (sock === s) { closed = true; wake(); } });
+    s.on('error', () => {});
+  }
+  return {
+    async request(bytes) {
+      if (closed) open();
+      sock.write(bytes);
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end >= 0) {
+          const [line, ...lines] = buf.subarray(0, end).toString('latin1').split('\r\n');
+          const headers = {};
+          for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+          const length = headers['content-length'] === undefined ? null : Number(headers['content-length']);
+          if (length !== null ? buf.length >= end + 4 + length : closed) {
+            const stop = length !== null ? end + 4 + length : buf.length;
+            const body = buf.subarray(end + 4, stop).toString();
+            buf = buf.subarray(stop);
+            if (headers.connection === 'close') {
+              sock.destroy();
+              closed = true;
+            }
+            return { status: Number(line.split(' ')[1]), headers, body };
+          }
+        }
+        if (closed) return { status: 0, headers: {}, body: '' };	// closed before a whole answer
+        await more();
+      }
+    },
+    close() {
+      if (sock) sock.destroy();
+    },
+  };
+}
+
+test('a byte outside the grammar before, inside or after a key: 400, and no key stored', async () => {
+  // the grammar of docs/http.md: a token, or an sf-string of printable
+  // ASCII with \" and \\ escapes, with optional SP/HTAB around it
+  const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+$/;
+  const sfString = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])+)"$/;
+  const expected = (value) => {
+    const v = value.replace(/^[ \t]+|[ \t]+$/g, '');
+    if (token.test(v)) return v;
+    const m = sfString.exec(v);
+    return m ? m[1].replace(/\\(["\\])/g, '$1') : null;
+  };
+  const run = crypto.randomBytes(4).toString('hex');
+  const l = label();
+  const body = JSON.stringify({ label: l });
+  const forms = {	// the key around the byte b, by the id of the case
+    bb: (id, b) => [b, id], bi: (id, b) => [id, b, 'z'], ba: (id, b) => [id, b],
+    qb: (id, b) => [b, `"${id}"`], qi: (id, b) => [`"${id}`, b, 'z"'], qa: (id, b) => [`"${id}"`, b],
+  };
+  const cases = [];
+  for (const [form, parts] of Object.entries(forms)) {
+    for (let b = 0; b < 256; b++) {
+      const id = `kb${run}${form}${b.toString(16).padStart(2, '0')}`;
+      const value = Buffer.concat(parts(id, String.fromCharCode(b)).map((p) => Buffer.from(p, 'latin1')));
+      cases.push({ id, value, key: expected(value.toString('latin1')) });
+    }
+  }
+  const port = Number(new URL(base).port);
+  await Promise.all([0, 1, 2, 3].map(async (worker) => {	// four connections at a time
+    const client = rawClient(port);
+    try {
+      for (const c of cases.filter((_, i) => i % 4 === worker)) {
+        // the key first: a server that took a LF for a line's end would find no Host
+        const r = await client.request(Buffer.concat([
+          Buffer.from('POST /orders HTTP/1.1\r\nIdempotency-Key: '), c.value,
+          Buffer.from(`\r\nHost: x\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${body.length}\r\n\r\n${body}`)]));
+        const what = `${c.id}: ${JSON.stringify(c.value.toString('latin1'))}`;
+        if (c.key !== null) {
+          assert.equal(r.status, 201, what);
+        } else {
+          // the middleware's 400, or the server's own (NUL, CR, LF, ...)
+          assert.equal(r.status, 400, what);
+          if (r.headers['content-type'] === 'application/problem+json') {
+            assert.equal(JSON.parse(r.body).code, 'key_malformed', what);
+          }
+        }
+      }
+    } finally {
+      client.close();
+    }
+  }));
+  const stored = new Map((await db.query(
+    'SELECT key FROM idempotency.idempotency_keys WHERE strpos(key, $1) > 0', [`kb${run}`])).rows
+    .map(({ key }) => [new RegExp(`kb${run}[a-z]{2}[0-9a-f]{2}`).exec(key)[0], key]));
+  for (const c of cases) assert.equal(stored.get(c.id) ?? null, c.key, c.id);
+  assert.equal(await orders(l), cases.filter((c) => c.key !== null).length);
+});
+
 test('methods and routes not configured pass through without a key', async () => {
   const l = label();
   const put = await post('/orders', { method: 'PUT', body: { label: l } });

@@ -1,8 +1,10 @@
 // The application the tests drive over HTTP: routes that insert a row in
 // the request's transaction, with switches (request headers, which are not
-// part of the fingerprint) for delays, failures and transient errors.
+// part of the fingerprint) for delays, failures, transient errors and
+// sessions that end mid-handler.
 //   PORT (0: any), IDEM_WAIT_MS, CRASH_AFTER_CHECKPOINT=1, PG* variables
-// Prints "listening PORT" once it accepts requests.
+// Prints "listening PORT" once it accepts requests.  The pool has no
+// 'error' listener of its own: the middleware's keeps the process alive.
 
 'use strict';
 
@@ -14,6 +16,11 @@ const pool = new Pool({ max: 60 });
 const wait = Number(process.env.IDEM_WAIT_MS || 5000);
 const scope = (req) => req.get('x-account') || '';
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+// clients checked out with an 'error' listener other than the pool's own:
+// a listener left over from an earlier checkout (GET /debug/listeners)
+let leftOver = 0;
+pool.on('acquire', (client) => { if (client.listenerCount('error') !== 1) leftOver += 1; });
 
 const idem = idempotency({ pool, wait, scope });
 const short = idempotency({ pool, wait: 200, scope, retryAfter: 2 });
@@ -34,6 +41,11 @@ async function orderHandler(req, res) {
   }
   const r = await req.db.query('INSERT INTO orders (label) VALUES ($1) RETURNING id', [req.body.label]);
   const id = Number(r.rows[0].id);
+  if (req.get('x-idle-timeout')) {	// the session ends if the handler idles longer in its transaction
+    await req.db.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)",
+      [`${req.get('x-idle-timeout')}ms`]);
+  }
+  if (req.get('x-db-sleep')) await req.db.query('SELECT pg_sleep($1)', [Number(req.get('x-db-sleep')) / 1000]);
   await sleep(Number(req.get('x-delay') || 0));
   switch (req.get('x-fail')) {
     case 'throw':
@@ -88,6 +100,7 @@ async function main() {
   app.use('/mw', mw);
   app.post('/mw/items', (req, res, next) => orderHandler(req, res).catch(next));
   app.post('/mw/other', orderHandlerWithoutKey);
+  app.get('/debug/listeners', (req, res) => { res.json({ leftOver }); });
   const server = app.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
     process.stdout.write(`listening ${server.address().port}\n`);
   });

@@ -1,8 +1,8 @@
 """The application the tests drive over HTTP (FastAPI on uvicorn): routes
 that insert a row in the request's transaction, with switches (request
-headers, which are not part of the fingerprint) for delays, failures and
-transient errors.  Each route has its own middleware instance, selected by
-the ``routes`` option.
+headers, which are not part of the fingerprint) for delays, failures,
+transient errors and sessions that end mid-handler.  Each route has its own
+middleware instance, selected by the ``routes`` option.
 
     python3 tests/server.py   (PG* variables; CRASH_AFTER_CHECKPOINT=1)
 
@@ -75,6 +75,11 @@ async def order(request: Request) -> Response:
         await db.execute("DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '40001'; END $$")
     cur = await db.execute("INSERT INTO orders (label) VALUES (%s) RETURNING id", (data["label"],))
     oid = (await cur.fetchone())[0]
+    if request.headers.get("x-idle-timeout"):  # the session ends if the handler idles longer in its transaction
+        await db.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+                         (request.headers["x-idle-timeout"] + "ms",))
+    if request.headers.get("x-db-sleep"):
+        await db.execute("SELECT pg_sleep(%s)", (int(request.headers["x-db-sleep"]) / 1000,))
     await asyncio.sleep(int(request.headers.get("x-delay", "0")) / 1000)
     fail = request.headers.get("x-fail")
     if fail == "throw":

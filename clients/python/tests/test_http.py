@@ -193,6 +193,107 @@ def test_malformed_or_over_long_key_400_problem(server, db):
     assert orders(db, lab) == 1
 
 
+class RawClient:
+    """One HTTP/1.1 exchange after another on a keep-alive connection, opened
+    again after the server closes it, with the request's bytes as given (no
+    client library in between)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.sock = None
+        self.buf = b""
+
+    def request(self, data):
+        """(status, headers, body); status 0 when closed without an answer."""
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            self.buf = b""
+        self.sock.sendall(data)
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end >= 0:
+                line, *lines = self.buf[:end].decode("latin-1").split("\r\n")
+                headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines)}
+                length = int(headers["content-length"]) if "content-length" in headers else None
+                if length is not None and len(self.buf) >= end + 4 + length or length is None and self.sock is None:
+                    stop = end + 4 + length if length is not None else len(self.buf)
+                    body, self.buf = self.buf[end + 4:stop].decode(), self.buf[stop:]
+                    if headers.get("connection") == "close":
+                        self.close()
+                    return int(line.split(" ")[1]), headers, body
+            if self.sock is None:
+                return 0, {}, ""  # closed before a whole answer
+            chunk = self.sock.recv(65536)
+            if chunk:
+                self.buf += chunk
+            else:
+                self.close()
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+def test_a_byte_outside_the_grammar_around_or_inside_a_key_400_and_no_key_stored(server, db):
+    # the grammar of docs/http.md: a token, or an sf-string of printable
+    # ASCII with \" and \\ escapes, with optional SP/HTAB around it
+    token = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+")
+    sf_string = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])+)"')
+
+    def expected(value):
+        v = value.strip(" \t")
+        if token.fullmatch(v):
+            return v
+        m = sf_string.fullmatch(v)
+        return re.sub(r'\\(["\\])', r"\1", m.group(1)) if m else None
+
+    run = uuid.uuid4().hex[:8]
+    lab = label()
+    body = json.dumps({"label": lab}).encode()
+    forms = {  # the key around the byte b, by the id of the case
+        "bb": lambda i, b: b + i, "bi": lambda i, b: i + b + b"z", "ba": lambda i, b: i + b,
+        "qb": lambda i, b: b + b'"' + i + b'"', "qi": lambda i, b: b'"' + i + b + b'z"',
+        "qa": lambda i, b: b'"' + i + b'"' + b,
+    }
+    cases = []
+    for form, around in forms.items():
+        for b in range(256):
+            cid = f"kb{run}{form}{b:02x}"
+            value = around(cid.encode(), bytes([b]))
+            cases.append((cid, value, expected(value.decode("latin-1"))))
+
+    def worker(n):  # four connections at a time
+        client = RawClient(server.port)
+        try:
+            for cid, value, key in cases[n::4]:
+                # the key first: a server that took a LF for a line's end would find no Host
+                status, headers, text = client.request(
+                    b"POST /orders HTTP/1.1\r\nIdempotency-Key: " + value
+                    + f"\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                    + body)
+                what = f"{cid}: {value!r}"
+                if key is not None:
+                    assert status == 201, what
+                else:
+                    # the middleware's 400, or the server's own (NUL, CR, LF, ...)
+                    assert status == 400, what
+                    if headers.get("content-type") == "application/problem+json":
+                        assert json.loads(text)["code"] == "key_malformed", what
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(4) as ex:
+        for f in [ex.submit(worker, n) for n in range(4)]:
+            f.result()
+    pattern = re.compile(f"kb{run}[a-z]{{2}}[0-9a-f]{{2}}")
+    stored = {pattern.search(k).group(0): k for (k,) in db.execute(
+        "SELECT key FROM idempotency.idempotency_keys WHERE strpos(key, %s) > 0", (f"kb{run}",)).fetchall()}
+    for cid, _, key in cases:
+        assert stored.get(cid) == key, cid
+    assert orders(db, lab) == sum(1 for _, _, key in cases if key is not None)
+
+
 def test_methods_and_routes_not_configured_pass_through(server, db):
     lab = label()
     assert post(server, "/orders", None, {"label": lab}, method="PUT").status == 201

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import inspect
 import json
@@ -37,6 +38,11 @@ Route = Union[str, Pattern[str], Callable[[Scope], bool]]
 MaybeAwaitable = Union[Any, Awaitable[Any]]
 
 TRANSIENT = {"40001", "40P01"}
+# SQLSTATEs (besides class 08, connection exception) of a session that the
+# server ended or would not start: administrator or crash shutdown, a server
+# starting or stopping, the idle-in-transaction and transaction timeouts.
+# The connection is gone; its transaction did not commit.
+SESSION_ENDED = {"57P01", "57P02", "57P03", "25P03", "25P04"}
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+")
 DEFAULT_HEADERS = ("content-type", "content-language", "content-location", "location", "etag",
                    "last-modified", "link")
@@ -64,8 +70,10 @@ def _literal(esc: Escaping, encoding: str, value: Any) -> bytes:
 
 def parse_key(value: str, max_bytes: int = 255) -> Optional[str]:
     """Parses an Idempotency-Key field value: a structured-field string
-    ("...", with \\" and \\\\ escapes) or a bare token.  Returns the key, or
-    None when the value is malformed or longer than max_bytes."""
+    ("...", with \\" and \\\\ escapes) or a bare token, with optional SP and
+    HTAB around it and nothing else (the header's bytes decoded as Latin-1).
+    Returns the key, or None when the value is malformed or longer than
+    max_bytes."""
     v = value.strip(" \t")
     if v.startswith('"'):
         out = []
@@ -264,7 +272,12 @@ class IdempotencyMiddleware:
             if scope.get("query_string"):
                 target += b"?" + scope["query_string"]
             fp = _sha256(scope["method"].encode() + b" " + target + b"\n", body)
-        async with self.pool.connection() as conn:
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                conn = await stack.enter_async_context(self.pool.connection())
+            except Exception:  # noqa: BLE001 - no connection (the server is down, starting, or refuses)
+                await self._unavailable(send)  # nothing ran: the retry is safe
+                return
             autocommit = conn.autocommit
             if self.lease is None and (key_scope, key) in self._completed:
                 if not autocommit:
@@ -276,7 +289,7 @@ class IdempotencyMiddleware:
                         await self._restore_transaction_mode(conn)
                 if answered:
                     return
-            if autocommit:
+            if autocommit and not conn.closed:
                 await conn.set_autocommit(False)
             try:
                 if self.lease is not None:
@@ -428,7 +441,7 @@ class IdempotencyMiddleware:
                     await asyncio.sleep((0.005 + random.random() * 0.02) * 2 ** attempt)
                     attempt += 1
                     continue
-                if not await self._answer_error(send, err):
+                if not await self._answer_lost(send, conn, err) and not await self._answer_error(send, err):
                     raise
                 return
 
@@ -446,7 +459,7 @@ class IdempotencyMiddleware:
                 if getattr(err, "sqlstate", None) in TRANSIENT and transient < self.retries:
                     transient += 1
                     continue
-                if not await self._answer_error(send, err):
+                if not await self._answer_lost(send, conn, err) and not await self._answer_error(send, err):
                     raise
                 return
             if row["outcome"] == "completed":
@@ -499,7 +512,7 @@ class IdempotencyMiddleware:
                         await self._give_up(conn, key, key_scope, token, point)
                     except Exception:  # noqa: BLE001 - the original error matters more
                         await self._rollback(conn)
-                if not await self._answer_error(send, err):
+                if not await self._answer_lost(send, conn, err) and not await self._answer_error(send, err):
                     raise
                 return
 
@@ -581,6 +594,22 @@ class IdempotencyMiddleware:
     async def _busy(self, send: Send, detail: str) -> None:
         await self._problem(send, 409, "in_progress", "A request with this key is in progress", detail,
                             self._retry_after())
+
+    async def _unavailable(self, send: Send) -> None:
+        await self._problem(send, 503, "database_unavailable", "Database unavailable",
+                            "The connection to the database was lost or could not be made. Retry with the same key: "
+                            "the retry gets the stored response if the work committed, and runs it otherwise.",
+                            self._retry_after())
+
+    async def _answer_lost(self, send: Send, conn: Any, err: BaseException) -> bool:
+        """Answers 503 when the request's connection is gone (its ROLLBACK
+        failed, or it broke earlier: the pool discards it when it comes back)
+        or the error says that a session ended; False otherwise."""
+        code = getattr(err, "sqlstate", None) or ""
+        if not (conn.closed or code.startswith("08") or code in SESSION_ENDED):
+            return False
+        await self._unavailable(send)
+        return True
 
     async def _answer_error(self, send: Send, err: BaseException) -> bool:
         """Answers a database error the middleware knows; False for any other."""
