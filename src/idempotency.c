@@ -17,6 +17,7 @@
 #include "batch.h"
 #include "compat.h"
 #include "idempotency.h"
+#include "ks_citus.h"
 #include "stats.h"
 #include "worker.h"
 #include "xact.h"
@@ -59,6 +60,7 @@ _PG_init(void)
 	idem_reserve_guc_prefix("idempotency");
 
 	idem_xact_init();
+	idem_citus_init();			/* the routed calls' shard locks (citus.c) */
 
 	if (process_shared_preload_libraries_in_progress && !IsBinaryUpgrade)
 	{

@@ -18,13 +18,27 @@
  *	  Ownership: a routed call must run on the node that holds the shard
  *	  of its routing value, where its advisory key lock (locks.c) queues
  *	  every duplicate.  Before the first access of a transaction to a
- *	  routing value, and again after its first write (when Citus holds the
- *	  shard's metadata lock for this transaction, so a shard move waits for
- *	  it), the placement is checked against this node's group; elsewhere
- *	  the call fails with IK006 before touching any table.  The check calls
- *	  Citus's get_shard_id_for_distribution_column through fmgr and reads
- *	  pg_dist_placement and pg_dist_local_group directly: no SPI, no
- *	  planning, no link to Citus.
+ *	  routing value the placement is checked against this node's group;
+ *	  elsewhere the call fails with IK006 before touching any table.  The
+ *	  check calls Citus's get_shard_id_for_distribution_column through fmgr
+ *	  and reads pg_dist_placement and pg_dist_local_group directly: no SPI,
+ *	  no planning, no link to Citus.
+ *
+ *	  Locking rules: a call that may write first takes the shard group's
+ *	  metadata lock in ShareLock, the lock every Citus write to the shard
+ *	  takes (Citus's lock_shard_metadata, called through fmgr as the key
+ *	  table's owner), and checks the placement under it: a move holds that
+ *	  lock in ExclusiveLock from before it copies until its switch commits,
+ *	  so the call either waits for the move and then sees the new placement
+ *	  (IK006), or holds the lock until its transaction ends and the move
+ *	  waits for it.  A call that reaches a worker through Citus's function
+ *	  delegation has had the same lock taken on the node that delegated it
+ *	  (ks_citus_prepare_call, from citus.c's planner hook), before the
+ *	  delegation: Citus's own statements lock the coordinator's copy of the
+ *	  lock first, and a move takes the coordinator's before the workers',
+ *	  so a transaction that goes on to write through the coordinator never
+ *	  waits there for a move that waits for it on the worker.  Locks taken
+ *	  are remembered per (sub)transaction so a call takes each once.
  *
  *	  The commit rule (xact.c) for routed claims: this file remembers, per
  *	  transaction, the last state it wrote for each routed key, and refuses
@@ -46,11 +60,14 @@
 #include "catalog/pg_class.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
@@ -116,20 +133,33 @@ typedef struct KcChecked
 {
 	Oid			relid;
 	char	   *routing_text;
-	bool		after_write;	/* checked again after a write */
+	int64		shardid;
+	bool		locked;			/* checked under the shard group's lock */
+	SubTransactionId subid;
 } KcChecked;
+
+/* A shard group metadata lock this transaction took (ks_citus_lock_shard) */
+typedef struct KcLocked
+{
+	int64		shardid;
+	SubTransactionId subid;
+} KcLocked;
 
 KsCitus    *ks_citus_current = NULL;
 
 static KsCitusPlans *kc_plans = NULL;
 static List *kc_writes = NIL;	/* in TopTransactionContext */
 static List *kc_checked = NIL;	/* in TopTransactionContext */
+static List *kc_locked = NIL;	/* in TopTransactionContext */
 static bool kc_callbacks_registered = false;
 
-/* Whether the plain key table is a Citus table (ks_citus_refuse_plain) */
+/* Whether the plain key table is a Citus table, or on a Citus worker (ks_citus_refuse_plain) */
 static Oid	kc_plain_relid = InvalidOid;
 static bool kc_plain_distributed = false;
+static bool kc_plain_on_worker = false;
 
+static void kc_not_shard_node(const char *routing_text, Oid relid, const char *detail);
+static int32 kc_local_group(void);
 static void kc_xact_callback(XactEvent event, void *arg);
 static void kc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								SubTransactionId parentSubid, void *arg);
@@ -187,11 +217,45 @@ ks_citus_leave(KsCitus *previous)
 }
 
 /*
+ * The routed functions that distribute() made in this database, for the
+ * hint of ks_citus_refuse_plain: "s.claim(), t.claim()", or NULL.
+ */
+static char *
+kc_routed_claims(void)
+{
+	Relation	rel = table_open(ProcedureRelationId, AccessShareLock);
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	ScanKeyInit(&key, Anum_pg_proc_prosrc, BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum("idempotency_routed_claim"));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
+
+		appendStringInfo(&buf, "%s%s.claim()", buf.len > 0 ? ", " : "",
+						 quote_identifier(get_namespace_name(proc->pronamespace)));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return buf.len > 0 ? buf.data : NULL;
+}
+
+/*
  * ks_citus_refuse_plain raises 55000 when the plain key table heap (the
- * 1.0 functions' idempotency.idempotency_keys) has been made a Citus table
- * by hand: the heap would then be a shell, and reading it would answer from
- * stale or absent rows.  The answer is kept until the table's relcache
- * entry is invalidated, so plain PostgreSQL pays one comparison per call.
+ * 1.0 functions' idempotency.idempotency_keys) cannot hold keys that last:
+ * when it has been made a Citus table by hand (the heap would then be a
+ * shell, and reading it would answer from stale or absent rows), or when
+ * this node is a Citus worker (pg_dist_local_group's group is not the
+ * coordinator's 0), where a key in it would stay behind when the shard
+ * group of the work it guards moves: a plain call inside a delegated
+ * function, or inside a routed once(), or on a connection to the worker.
+ * The answers are kept until the table's relcache entry is invalidated,
+ * so plain PostgreSQL pays one comparison per call.
  */
 void
 ks_citus_refuse_plain(Relation heap)
@@ -204,6 +268,7 @@ ks_citus_refuse_plain(Relation heap)
 
 		ks_citus_init();
 		kc_plain_distributed = false;
+		kc_plain_on_worker = false;
 		if (OidIsValid(dist))
 		{
 			Relation	rel = table_open(dist, AccessShareLock);
@@ -216,6 +281,7 @@ ks_citus_refuse_plain(Relation heap)
 			kc_plain_distributed = HeapTupleIsValid(systable_getnext(scan));
 			systable_endscan(scan);
 			table_close(rel, AccessShareLock);
+			kc_plain_on_worker = kc_local_group() > 0;
 		}
 		kc_plain_relid = relid;
 	}
@@ -225,6 +291,18 @@ ks_citus_refuse_plain(Relation heap)
 				 errmsg("idempotency.idempotency_keys is a Citus table"),
 				 errdetail("The functions of schema idempotency use the key table directly, which on Citus is an empty shell."),
 				 errhint("Undistribute it, and use idempotency.distribute() for keys colocated with a business table.")));
+	if (kc_plain_on_worker)
+	{
+		char	   *routed = kc_routed_claims();
+
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the plain idempotency functions cannot keep a key on a Citus worker"),
+				 errdetail("Their key table on a worker is the worker's own: a key there does not move with the shard group of the work it guards, and after a shard move a retry would not find it."),
+				 routed ?
+				 errhint("Use the routed function of the same name, with the routing value first, for example one of %s, which idempotency.distribute() created.", routed) :
+				 errhint("Create routed functions for the business table with idempotency.distribute() on the coordinator, and call them with the routing value first.")));
+	}
 }
 
 /* ---------- statements ---------- */
@@ -332,21 +410,52 @@ kc_get_plans(KsCitus *kc)
 }
 
 /*
+ * The message of Citus's refusal (XX000, executor/multi_executor.c,
+ * EnsureTaskExecutionAllowed, the same in Citus 12 and 13) of a statement
+ * that a delegated call would have to send to another node: what a key
+ * table statement meets when the shard moved away under it.
+ */
+#define KC_CITUS_NESTED_EXECUTION "cannot execute a distributed query from a query on a shard"
+
+/*
  * Runs plan with args as the key table's owner: the key table is written
- * only through the API, whose functions act for the caller by name.
+ * only through the API, whose functions act for the caller by name.  Should
+ * Citus find the shard of kc's routing value on another node and refuse to
+ * go there from a delegated call (XX000), the call fails with IK006, the
+ * error a client retries, instead.
  */
 static int
-kc_execute(KsCitusPlans *p, SPIPlanPtr plan, Datum *args, const char *nulls,
-		   bool read_only)
+kc_execute(KsCitus *kc, KsCitusPlans *p, SPIPlanPtr plan, Datum *args,
+		   const char *nulls, bool read_only)
 {
 	Oid			save_userid;
 	int			save_sec_context;
-	int			rc;
+	volatile int rc = 0;
+	MemoryContext cxt = CurrentMemoryContext;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(p->table_owner,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-	rc = SPI_execute_plan(plan, args, nulls, read_only, 0);
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(plan, args, nulls, read_only, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_INTERNAL_ERROR || edata->message == NULL ||
+			strncmp(edata->message, KC_CITUS_NESTED_EXECUTION,
+					strlen(KC_CITUS_NESTED_EXECUTION)) != 0)
+			PG_RE_THROW();
+		FlushErrorState();
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		kc_not_shard_node(kc->routing_text, kc->relid,
+						  psprintf("Citus found the shard on another node (%s).", edata->message));
+	}
+	PG_END_TRY();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
@@ -361,14 +470,15 @@ kc_same_target(Oid relid, const char *routing_text, const KsCitus *kc)
 	return relid == kc->relid && strcmp(routing_text, kc->routing_text) == 0;
 }
 
+/* The latest placement check of this transaction for kc, or NULL. */
 static KcChecked *
 kc_find_checked(const KsCitus *kc)
 {
-	ListCell   *lc;
+	int			i;
 
-	foreach(lc, kc_checked)
+	for (i = list_length(kc_checked) - 1; i >= 0; i--)
 	{
-		KcChecked  *c = (KcChecked *) lfirst(lc);
+		KcChecked  *c = (KcChecked *) list_nth(kc_checked, i);
 
 		if (kc_same_target(c->relid, c->routing_text, kc))
 			return c;
@@ -442,14 +552,60 @@ kc_attnum(Oid relid, const char *name)
 	return a;
 }
 
+/* This node's group in Citus's pg_dist_local_group (0: the coordinator). */
+static int32
+kc_local_group(void)
+{
+	Oid			localgroup = get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		isnull;
+	int32		mygroup = -1;
+
+	if (!OidIsValid(localgroup))
+		elog(ERROR, "Citus catalog pg_dist_local_group not found");
+	rel = table_open(localgroup, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Datum		d = heap_getattr(tup, kc_attnum(localgroup, "groupid"),
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			mygroup = DatumGetInt32(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return mygroup;
+}
+
 /*
- * The shard of kc's routing value, from Citus's
+ * Raises IK006 for routing_text in the key table relid; detail, if given,
+ * replaces the usual one.
+ */
+static void
+kc_not_shard_node(const char *routing_text, Oid relid, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_IDEM_NOT_SHARD_NODE),
+			 errmsg("this node does not hold the shard of routing value %s in %s",
+					routing_text, get_rel_name(relid)),
+			 detail ? errdetail_internal("%s", detail) :
+			 errdetail("A routed idempotency function must run on the worker that holds the key's shard."),
+			 errhint("Call it through the coordinator in a form Citus delegates, SELECT * FROM schema.claim(...); "
+					 "if the shard has just moved, retry the transaction.")));
+}
+
+/*
+ * ks_citus_shard_id is the shard of routing (of type routing_type) in the
+ * distributed table relid, from Citus's
  * get_shard_id_for_distribution_column(regclass, "any"), called through
  * fmgr (not SPI: no planning) with a call expression that gives the
  * routing value's type, which the function reads from it.
  */
-static int64
-kc_shard_id(KsCitus *kc)
+int64
+ks_citus_shard_id(Oid relid, Oid routing_type, Datum routing)
 {
 	static Oid	fn = InvalidOid;
 	Oid			argtypes[2] = {REGCLASSOID, ANYOID};
@@ -465,23 +621,81 @@ kc_shard_id(KsCitus *kc)
 									   makeString("get_shard_id_for_distribution_column")),
 							2, argtypes, false);
 	fmgr_info(fn, &flinfo);
-	get_typlenbyval(kc->routing_type, &typlen, &typbyval);
+	get_typlenbyval(routing_type, &typlen, &typbyval);
 	fe = makeFuncExpr(fn, INT8OID,
 					  list_make2(makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid),
-										   ObjectIdGetDatum(kc->relid), false, true),
-								 makeConst(kc->routing_type, -1, InvalidOid, typlen,
-										   kc->routing, false, typbyval)),
+										   ObjectIdGetDatum(relid), false, true),
+								 makeConst(routing_type, -1, InvalidOid, typlen,
+										   routing, false, typbyval)),
 					  InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
 	flinfo.fn_expr = (Node *) fe;
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 2, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(kc->relid);
+	fcinfo->args[0].value = ObjectIdGetDatum(relid);
 	fcinfo->args[0].isnull = false;
-	fcinfo->args[1].value = kc->routing;
+	fcinfo->args[1].value = routing;
 	fcinfo->args[1].isnull = false;
 	result = FunctionCallInvoke(fcinfo);
 	if (fcinfo->isnull)
-		elog(ERROR, "no shard for routing value %s", kc->routing_text);
+		elog(ERROR, "no shard of %s for a routing value", get_rel_name(relid));
 	return DatumGetInt64(result);
+}
+
+/*
+ * ks_citus_lock_shard takes, for the rest of the transaction, the metadata
+ * lock of shardid's shard group (a shard of the key table relid) in
+ * ShareLock: the lock that Citus takes for every write to the shard and
+ * that a shard move holds in ExclusiveLock until its switch commits.  It
+ * calls Citus's lock_shard_metadata(ShareLock, ARRAY[shardid]) through
+ * fmgr as the key table's owner (Citus lets only a table's owner lock its
+ * shards), and then reads the invalidations the wait may have let in, so
+ * that what follows sees a switch that committed meanwhile.
+ */
+void
+ks_citus_lock_shard(Oid relid, int64 shardid)
+{
+	static Oid	fn = InvalidOid;
+	ListCell   *lc;
+	Datum		elem = Int64GetDatum(shardid);
+	ArrayType  *arr;
+	Oid			save_userid;
+	int			save_sec_context;
+	HeapTuple	tup;
+	Oid			owner;
+	MemoryContext old;
+	KcLocked   *l;
+
+	foreach(lc, kc_locked)
+		if (((KcLocked *) lfirst(lc))->shardid == shardid)
+			return;
+
+	if (!OidIsValid(fn))
+	{
+		Oid			argtypes[2] = {INT4OID, INT8ARRAYOID};
+
+		fn = LookupFuncName(list_make2(makeString("pg_catalog"),
+									   makeString("lock_shard_metadata")),
+							2, argtypes, false);
+	}
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	ks_citus_init();
+	arr = construct_array(&elem, 1, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	(void) OidFunctionCall2(fn, Int32GetDatum(ShareLock), PointerGetDatum(arr));
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	AcceptInvalidationMessages();
+
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	l = palloc(sizeof(KcLocked));
+	l->shardid = shardid;
+	l->subid = GetCurrentSubTransactionId();
+	kc_locked = lappend(kc_locked, l);
+	MemoryContextSwitchTo(old);
 }
 
 /* Whether a placement of shardid is in this node's group (Citus's catalogs). */
@@ -489,32 +703,18 @@ static bool
 kc_shard_is_local(int64 shardid)
 {
 	Oid			placement = get_relname_relid("pg_dist_placement", PG_CATALOG_NAMESPACE);
-	Oid			localgroup = get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE);
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
 	HeapTuple	tup;
 	bool		isnull;
-	int32		mygroup = -1;
+	int32		mygroup = kc_local_group();
 	bool		local = false;
 	AttrNumber	a_shard,
 				a_group;
 
-	if (!OidIsValid(placement) || !OidIsValid(localgroup))
-		elog(ERROR, "Citus catalogs pg_dist_placement or pg_dist_local_group not found");
-
-	rel = table_open(localgroup, AccessShareLock);
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
-	if (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Datum		d = heap_getattr(tup, kc_attnum(localgroup, "groupid"),
-									 RelationGetDescr(rel), &isnull);
-
-		if (!isnull)
-			mygroup = DatumGetInt32(d);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	if (!OidIsValid(placement))
+		elog(ERROR, "Citus catalog pg_dist_placement not found");
 
 	a_shard = kc_attnum(placement, "shardid");
 	a_group = kc_attnum(placement, "groupid");
@@ -532,45 +732,83 @@ kc_shard_is_local(int64 shardid)
 	return local;
 }
 
-/* Raises IK006 unless this node holds the shard of kc's routing value. */
+/* Raises IK006 unless this node holds shardid, kc's routing value's shard. */
 static void
-kc_check_placement(KsCitus *kc)
+kc_check_placement(KsCitus *kc, int64 shardid)
 {
-	if (!kc_shard_is_local(kc_shard_id(kc)))
-		ereport(ERROR,
-				(errcode(ERRCODE_IDEM_NOT_SHARD_NODE),
-				 errmsg("this node does not hold the shard of routing value %s in %s",
-						kc->routing_text, get_rel_name(kc->relid)),
-				 errdetail("A routed idempotency function must run on the worker that holds the key's shard."),
-				 errhint("Call it through the coordinator in a form Citus delegates, SELECT * FROM schema.claim(...); "
-						 "if the shard has just moved, retry the transaction.")));
+	if (!kc_shard_is_local(shardid))
+		kc_not_shard_node(kc->routing_text, kc->relid, NULL);
+}
+
+/* Remembers, for this (sub)transaction, that kc's placement was checked. */
+static KcChecked *
+kc_remember_checked(KsCitus *kc, int64 shardid, bool locked)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	KcChecked  *c = palloc(sizeof(KcChecked));
+
+	c->relid = kc->relid;
+	c->routing_text = pstrdup(kc->routing_text);
+	c->shardid = shardid;
+	c->locked = locked;
+	c->subid = GetCurrentSubTransactionId();
+	kc_checked = lappend(kc_checked, c);
+	MemoryContextSwitchTo(old);
+	return c;
 }
 
 /*
  * Checks the placement before the first access of this transaction to
- * kc's routing value, or after its first write (after_write).
+ * kc's routing value; for a call that may write (lock), under the shard
+ * group's metadata lock, taken first.
  */
 static void
-kc_ensure_placement(KsCitus *kc, bool after_write)
+kc_ensure_placement(KsCitus *kc, bool lock)
 {
 	KcChecked  *c = kc_find_checked(kc);
+	int64		shardid;
 
-	if (c != NULL && (!after_write || c->after_write))
+	if (c != NULL && (c->locked || !lock))
 		return;
-	kc_check_placement(kc);
-	if (c == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	shardid = c != NULL ? c->shardid : ks_citus_shard_id(kc->relid, kc->routing_type, kc->routing);
+	if (lock)
+		ks_citus_lock_shard(kc->relid, shardid);
+	kc_check_placement(kc, shardid);
+	(void) kc_remember_checked(kc, shardid, lock);
+}
 
-		c = palloc(sizeof(KcChecked));
-		c->relid = kc->relid;
-		c->routing_text = pstrdup(kc->routing_text);
-		c->after_write = false;
-		kc_checked = lappend(kc_checked, c);
-		MemoryContextSwitchTo(old);
-	}
-	if (after_write)
-		c->after_write = true;
+/*
+ * ks_citus_prepare_call is called by the planner hook (citus.c) for a
+ * routed call that may write, before Citus plans (and may delegate) it:
+ * it takes the shard group's metadata lock on this node, as Citus does
+ * for a write it routes, so that a move cannot start between this node's
+ * lock and the worker's.  When this node holds the shard (the call will
+ * run here) the placement is checked too, under the lock, and the call's
+ * ks_citus_open has nothing left to do; elsewhere nothing is raised: the
+ * call is delegated, or fails with IK006 when it runs.  Returns the shard.
+ */
+int64
+ks_citus_prepare_call(Oid relid, Oid routing_type, Datum routing)
+{
+	KsCitus		kc;
+	int64		shardid;
+	Oid			outfunc;
+	bool		isvarlena;
+	KcChecked  *c;
+
+	kc.relid = relid;
+	kc.routing_type = routing_type;
+	kc.routing = routing;
+	getTypeOutputInfo(routing_type, &outfunc, &isvarlena);
+	kc.routing_text = OidOutputFunctionCall(outfunc, routing);
+	c = kc_find_checked(&kc);
+	if (c != NULL && c->locked)
+		return c->shardid;
+	shardid = ks_citus_shard_id(relid, routing_type, routing);
+	ks_citus_lock_shard(relid, shardid);
+	if (kc_shard_is_local(shardid))
+		(void) kc_remember_checked(&kc, shardid, true);
+	return shardid;
 }
 
 /* ---------- the key store ---------- */
@@ -588,7 +826,7 @@ ks_citus_open(KeyStore *ks, LOCKMODE lockmode)
 	ks->citus = kc;
 	ks->lockmode = lockmode;
 	ks->fingerprint_digest = true;
-	kc_ensure_placement(kc, false);
+	kc_ensure_placement(kc, lockmode != AccessShareLock);
 }
 
 /* The statement arguments for id: routing, owner by name, scope, key. */
@@ -644,7 +882,7 @@ ks_citus_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which, KeyRow *row)
 		elog(ERROR, "SPI_connect failed");
 	p = kc_get_plans(kc);
 	kc_id_args(kc, id, args);
-	(void) kc_execute(p, p->fetch, args, NULL, which == KS_ACTIVE);
+	(void) kc_execute(kc, p, p->fetch, args, NULL, which == KS_ACTIVE);
 	row->found = SPI_processed > 0;
 	if (row->found)
 	{
@@ -685,9 +923,8 @@ typedef enum KcWriteKind
 
 /*
  * Runs the insert, update or delete statement for row (by its identity;
- * with its values but for a delete), checks the placement after the
- * transaction's first write and remembers the write.  Returns the number
- * of rows written.
+ * with its values but for a delete), under the shard group's lock, and
+ * remembers the write.  Returns the number of rows written.
  */
 static uint64
 kc_write(KeyStore *ks, KeyRow *row, KcWriteKind kind)
@@ -703,6 +940,7 @@ kc_write(KeyStore *ks, KeyRow *row, KcWriteKind kind)
 	idem_key_id(&id, DatumGetObjectId(row->values[Anum_keys_owner - 1]),
 				DatumGetTextPP(row->values[Anum_keys_scope - 1]),
 				DatumGetTextPP(row->values[Anum_keys_key - 1]));
+	kc_ensure_placement(kc, true);	/* done at open, unless opened to read */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	p = kc_get_plans(kc);
@@ -713,12 +951,10 @@ kc_write(KeyStore *ks, KeyRow *row, KcWriteKind kind)
 		args[i] = row->values[i - 1];
 		nulls[i] = row->nulls[i - 1] ? 'n' : ' ';
 	}
-	(void) kc_execute(p, kind == KC_INSERT ? p->insert :
+	(void) kc_execute(kc, p, kind == KC_INSERT ? p->insert :
 					  kind == KC_UPDATE ? p->update : p->delete,
 					  args, nulls, false);
 	n = SPI_processed;
-	if (n > 0)
-		kc_ensure_placement(kc, true);
 	SPI_finish();
 	if (n > 0)
 		kc_remember_write(kc, row, kind == KC_DELETE);
@@ -796,6 +1032,7 @@ kc_xact_callback(XactEvent event, void *arg)
 			/* their memory goes with TopTransactionContext */
 			kc_writes = NIL;
 			kc_checked = NIL;
+			kc_locked = NIL;
 			ks_citus_current = NULL;
 			break;
 		default:
@@ -812,13 +1049,27 @@ kc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	switch (event)
 	{
 		case SUBXACT_EVENT_ABORT_SUB:
-			/* the writes are undone; the placement checks still hold */
+			/* the writes are undone, the locks it took released */
 			foreach(lc, kc_writes)
 			{
 				KcWrite    *w = (KcWrite *) lfirst(lc);
 
 				if (w->subid == mySubid)
 					kc_writes = foreach_delete_current(kc_writes, lc);
+			}
+			foreach(lc, kc_checked)
+			{
+				KcChecked  *c = (KcChecked *) lfirst(lc);
+
+				if (c->subid == mySubid)
+					kc_checked = foreach_delete_current(kc_checked, lc);
+			}
+			foreach(lc, kc_locked)
+			{
+				KcLocked   *l = (KcLocked *) lfirst(lc);
+
+				if (l->subid == mySubid)
+					kc_locked = foreach_delete_current(kc_locked, lc);
 			}
 			break;
 		case SUBXACT_EVENT_COMMIT_SUB:
@@ -828,6 +1079,20 @@ kc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 
 				if (w->subid == mySubid)
 					w->subid = parentSubid;
+			}
+			foreach(lc, kc_checked)
+			{
+				KcChecked  *c = (KcChecked *) lfirst(lc);
+
+				if (c->subid == mySubid)
+					c->subid = parentSubid;
+			}
+			foreach(lc, kc_locked)
+			{
+				KcLocked   *l = (KcLocked *) lfirst(lc);
+
+				if (l->subid == mySubid)
+					l->subid = parentSubid;
 			}
 			break;
 		default:

@@ -47,4 +47,12 @@ extern TM_Result ks_citus_delete(KeyStore *ks, KeyRow *row);
 extern void ks_citus_init(void);
 extern void ks_citus_refuse_plain(Relation heap);
 
+/* Shards and their locks, for citus.c's planner hook too */
+extern int64 ks_citus_shard_id(Oid relid, Oid routing_type, Datum routing);
+extern void ks_citus_lock_shard(Oid relid, int64 shardid);
+extern int64 ks_citus_prepare_call(Oid relid, Oid routing_type, Datum routing);
+
+/* citus.c: the planner hook that locks a routed call's shard group */
+extern void idem_citus_init(void);
+
 #endif							/* IDEMPOTENCY_KS_CITUS_H */

@@ -743,8 +743,9 @@ once_push_row(JsonbParseState **state, HeapTuple tuple, TupleDesc td,
  * rows, in resultcxt, as a jsonb array of objects (empty for no rows), each
  * row as to_jsonb(row) makes it.  While the statement runs, id is on the
  * stack of keys whose once() is running (see api.c), and no routed key
- * store is current: the plain functions that the statement calls work on
- * the plain key table even inside a routed once() (docs/citus.md).
+ * store is current: a plain function that the statement calls acts on the
+ * plain key table, which on a Citus worker refuses it (ks_citus.c,
+ * docs/citus.md).
  */
 static Datum
 once_run(OncePlan *plan, const OnceParams *p, const KeyId *id, MemoryContext resultcxt)
