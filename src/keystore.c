@@ -322,7 +322,8 @@ ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
 	{
 		ExecClearTuple(slot);
 		old = MemoryContextSwitchTo(ks->mcxt);
-		index_rescan(scan, NULL, 0, NULL, 0);	/* lets go of its pages */
+		/* lets go of its pages; a rescan keeps the scan's number of keys */
+		index_rescan(scan, skey, 3, NULL, 0);
 		MemoryContextSwitchTo(old);
 	}
 	else
