@@ -29,7 +29,10 @@ export interface Options {
   scope?: (req: Request) => string | Promise<string>;
   /** What identifies the request; hashed with SHA-256. null/undefined: no check. Default: method, URL and body. */
   fingerprint?: ((req: Request) => string | Buffer | null | undefined | Promise<string | Buffer | null | undefined>) | null;
-  /** Milliseconds a duplicate waits for the request holding its key (default 10000). */
+  /**
+   * Milliseconds a duplicate waits for the request holding its key (default 10000), holding no connection:
+   * it claims the key again every 10 to 100 ms, at once when that request ends in this process.
+   */
   wait?: number;
   /** Retry-After seconds on 409 and 503 answers (default 1). */
   retryAfter?: number;

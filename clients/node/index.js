@@ -28,6 +28,13 @@ const CLAIM_SQL = `SELECT outcome, response, response_code, recovery_point, leas
                          make_interval(secs => $4::float8),
                          make_interval(secs => $5::float8),
                          make_interval(secs => $6::float8))`;
+// How long a duplicate whose key is held waits before it claims again
+// (no connection held meanwhile), doubling from the first to the last,
+// less a random part of up to half (duplicates of one burst spread out);
+// the end of the holder's request in this process wakes it at once.
+const POLL_FIRST_MS = 10;
+const POLL_MAX_MS = 100;
+const BUSY = Symbol('idempotency.busy');
 
 /**
  * Parses an Idempotency-Key field value: a structured-field string
@@ -394,20 +401,45 @@ function idempotency(options) {
     return CLAIM_SQL.replace(/\$([1-6])(?=::)/g, (_, n) => values[Number(n) - 1]);
   }
 
+  // Duplicates of this process waiting for a key's holder, by key: the
+  // end of the holder's request (committed or rolled back) wakes them.
+  const waiting = new Map();
+  function pause(scope, key, ms) {
+    const k = `${scope}\u0000${key}`;
+    return new Promise((resolve) => {
+      let set = waiting.get(k);
+      if (!set) waiting.set(k, set = new Set());
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0 && waiting.get(k) === set) waiting.delete(k);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+  function wake(scope, key) {
+    const set = waiting.get(`${scope}\u0000${key}`);
+    if (set) for (const done of [...set]) done();
+  }
+
   async function claim(client, key, scope, fp, waitMs, leaseMs) {
     const r = await client.query(CLAIM_SQL, [key, scope, fp, secs(waitMs), secs(leaseMs), secs(o.ttl)]);
     return r.rows[0];
   }
 
-  // A key seen completed: BEGIN, the claim and ROLLBACK in one round trip.
+  // A key seen completed, or one whose holder this request waited for:
+  // BEGIN, the claim (that never waits) and ROLLBACK in one round trip.
   // A completed key replays (a replay writes nothing); a key that is no
-  // longer completed (expiry deleted it) is claimed, and the ROLLBACK gives
-  // it back at once.  True when the request was answered, false to go on
-  // with the transaction as for any key.
+  // longer completed (expiry deleted it, or its holder rolled back) is
+  // claimed, and the ROLLBACK gives it back at once.  True when the
+  // request was answered, BUSY when the key is held, false to go on with
+  // the transaction as for any key.
   async function replayKnown(res, client, ctx, key, scope, fp) {
     let row;
     try {
-      const r = await client.query(`BEGIN; ${claimText(client, key, scope, fp, o.wait, null)}; ROLLBACK`);
+      const r = await client.query(`BEGIN; ${claimText(client, key, scope, fp, 0, null)}; ROLLBACK`);
       row = r[1].rows[0];
     } catch (err) {
       forget(scope, key);
@@ -420,21 +452,25 @@ function idempotency(options) {
       sendStored(res, row.response, row.response_code, o.replayHeader);
       return true;
     }
-    if (row.outcome === 'in_progress') {
-      busy(res, 'The request that holds this key did not finish in time.');
-      return true;
-    }
+    if (row.outcome === 'in_progress') return BUSY;
     forget(scope, key);
     return false;
   }
 
-  async function transactionFlow(req, res, next, handler, client, ctx, key, scope, fp) {
-    if (known(scope, key) && await replayKnown(res, client, ctx, key, scope, fp)) return;
+  // The transaction: BEGIN and the claim in one round trip, the handler,
+  // then complete() and COMMIT in one round trip (the simple protocol, so
+  // with literals).  The claim never waits: BUSY when another request
+  // holds the key (run() waits without the connection and comes back with
+  // probe set).
+  async function transactionFlow(req, res, next, handler, client, ctx, key, scope, fp, probe) {
+    if (probe || known(scope, key)) {
+      const answered = await replayKnown(res, client, ctx, key, scope, fp);
+      if (answered) return answered;
+    }
     for (let attempt = 0; ; attempt++) {
       let cap = null;
       try {
-        // BEGIN and the claim in one round trip (simple protocol, literals)
-        const started = await client.query(`BEGIN; ${claimText(client, key, scope, fp, o.wait, null)}`);
+        const started = await client.query(`BEGIN; ${claimText(client, key, scope, fp, 0, null)}`);
         const row = started[1].rows[0];
         if (row.outcome === 'completed') {
           // the replay wrote nothing: answer first, end the transaction after
@@ -445,8 +481,7 @@ function idempotency(options) {
         }
         if (row.outcome === 'in_progress') {
           await client.query('ROLLBACK');
-          busy(res, 'The request that holds this key did not finish in time.');
-          return;
+          return BUSY;
         }
         req.db = client;
         req.idempotency = { key, scope, outcome: row.outcome, recoveryPoint: row.recovery_point, attempt };
@@ -479,11 +514,10 @@ function idempotency(options) {
   // that each checkpoint commits (with the recovery point) and that
   // complete() ends
   async function leaseFlow(req, res, next, handler, client, ctx, key, scope, fp) {
-    const deadline = Date.now() + o.wait;
     let row;
     for (let transient = 0; ;) {
       try {
-        row = await claim(client, key, scope, fp, Math.max(0, deadline - Date.now()), o.lease);
+        row = await claim(client, key, scope, fp, 0, o.lease);
       } catch (err) {
         if (TRANSIENT.has(err && err.code) && transient++ < o.retries) continue;
         answerFailure(res, next, err, ctx);
@@ -493,13 +527,8 @@ function idempotency(options) {
         sendStored(res, row.response, row.response_code, o.replayHeader);
         return;
       }
-      if (row.outcome !== 'in_progress') break;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        busy(res, 'The request that holds this key did not finish in time.');
-        return;
-      }
-      await sleep(Math.min(100, left));
+      if (row.outcome === 'in_progress') return BUSY;
+      break;
     }
     const token = row.lease_token;
     let point = row.recovery_point;
@@ -592,12 +621,37 @@ function idempotency(options) {
     } else {
       fp = sha256(`${req.method} ${req.originalUrl}\n`, bodyBytes(req));
     }
+    // A duplicate of a running request gets BUSY from the flow, which gave
+    // its connection back: it waits without one (woken early when the
+    // holder is in this process) and claims again, until o.wait runs out.
+    const deadline = Date.now() + o.wait;
+    for (let round = 0; ; round++) {
+      let outcome;
+      try {
+        outcome = await onePass(req, res, next, handler, key, scope, fp, round > 0);
+      } finally {
+        if (outcome !== BUSY) wake(scope, key);	// its duplicates here need not wait for their next claim
+      }
+      if (outcome !== BUSY) return;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        busy(res, 'The request that holds this key did not finish in time.');
+        return;
+      }
+      const poll = Math.min(POLL_MAX_MS, POLL_FIRST_MS * 2 ** round) * (0.5 + Math.random() / 2);
+      await pause(scope, key, Math.min(left, poll));
+    }
+  }
+
+  // One pass of a flow on a connection of the pool, given back before it
+  // returns (with BUSY when another request holds the key).
+  async function onePass(req, res, next, handler, key, scope, fp, probe) {
     let client;
     try {
       client = await pool.connect();
     } catch {
       unavailable(res);	// no connection (the server is down, starting, or refuses): nothing ran
-      return;
+      return undefined;
     }
     // ctx.broken: the connection is gone (its ROLLBACK failed, or the
     // session ended) and is not given back to the pool.  The client's own
@@ -608,8 +662,8 @@ function idempotency(options) {
     const lost = (err) => { if (!ctx.broken) ctx.broken = err; };
     client.on('error', lost);
     try {
-      const flow = o.lease ? leaseFlow : transactionFlow;
-      await flow(req, res, next, handler, client, ctx, key, scope, fp);
+      return o.lease ? await leaseFlow(req, res, next, handler, client, ctx, key, scope, fp)
+        : await transactionFlow(req, res, next, handler, client, ctx, key, scope, fp, probe);
     } catch (err) {
       ctx.broken = err;
       throw err;

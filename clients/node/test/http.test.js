@@ -377,6 +377,25 @@ test('a 5xx answer is sent but not stored; the retry runs again', async () => {
   assert.equal(await orders(l), 1);
 });
 
+test('a failure in the handler\'s statement, complete() or the COMMIT leaves the key free', async () => {
+  // the claim shares a message with BEGIN, complete() one with COMMIT:
+  // whichever statement fails, the transaction rolls back with the claim
+  for (const [fail, status] of [['sql', 500], ['complete', 500], ['commit', 500]]) {
+    const key = newKey();
+    const l = label();
+    const failed = await post('/orders', { key, body: { label: l }, headers: { 'x-fail': fail } });
+    assert.equal(failed.status, status, fail);
+    if (fail === 'complete') assertProblem(failed, 500, 'response_too_large');
+    assert.equal(await orders(l), 0, fail);
+    assert.equal((await db.query('SELECT key FROM idempotency.lookup($1)', [key])).rows[0].key, null, fail);
+    const retry = await post('/orders', { key, body: { label: l } });
+    assert.equal(retry.status, 201, fail);
+    assert.equal(retry.headers.get('idempotent-replayed'), null, fail);
+    assert.equal(await orders(l), 1, fail);
+    assert.equal(await runs(key), 2, fail);
+  }
+});
+
 test('a 4xx answer is stored and replayed, unless configured not to be', async () => {
   const key = newKey();
   const l = label();
@@ -427,6 +446,44 @@ test('50 simultaneous identical POSTs run the handler once', async () => {
     assert.equal(r.status, 201);
     assert.equal(r.text, firsts[0].text);
   }
+});
+
+test('duplicates waiting for a slow request hold no connection: unrelated requests go on', async (t) => {
+  // a server whose pool (10) is smaller than the burst: waiting duplicates
+  // that held a connection each would keep unrelated requests out until
+  // the slow request ends
+  const small = (await startServer({ POOL_MAX: '10' })).url;
+  const unrelated = () => Promise.all(Array.from({ length: 5 }, async () => {
+    const start = Date.now();
+    const r = await post('/orders', { url: small, key: newKey(), body: { label: label() } });
+    assert.equal(r.status, 201);
+    return { ms: Date.now() - start, at: Date.now() };
+  }));
+  await unrelated();	// the pool's connections made
+  const idle = await unrelated();
+  const key = newKey();
+  const l = label();
+  const first = post('/orders', { url: small, key, body: { label: l }, headers: { 'x-delay': '2000' } });
+  let firstDone = Infinity;
+  first.then(() => { firstDone = Date.now(); });
+  await sleep(300);
+  const dups = Array.from({ length: 50 }, () => post('/orders', { url: small, key, body: { label: l } }));
+  await sleep(300);	// the duplicates wait for the first request now
+  const busy = await unrelated();
+  const f = await first;
+  const all = await Promise.all(dups);
+  const max = (xs) => Math.max(...xs.map((x) => x.ms));
+  t.diagnostic(`unrelated requests: ${max(idle)} ms idle, ${max(busy)} ms with 50 waiting duplicates`);
+  // all done while the first request still ran (it sleeps 2 s)
+  for (const u of busy) assert.ok(u.at < firstDone, 'an unrelated request waited for the slow one');
+  assert.equal(f.status, 201);
+  for (const r of all) {
+    assert.equal(r.status, 201);
+    assert.equal(r.text, f.text);
+    assert.equal(r.headers.get('idempotent-replayed'), 'true');
+  }
+  assert.equal(await runs(key), 1);
+  assert.equal(await orders(l), 1);
 });
 
 // statements run since the last reset whose text matches the LIKE pattern

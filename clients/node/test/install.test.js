@@ -186,7 +186,7 @@ async function waitForServer(url, child) {
   throw new Error('the quick-start app did not answer');
 }
 
-test('the quick start, run as documented: its pool size is what a burst holds, and all get one response', async () => {
+test('the quick start, as documented: a burst holds one connection while its first runs; one answer', async () => {
   const { app } = await install();
   const code = block(docs, 'node-quick-start');
   const size = /new Pool\(\{[^}]*\bmax: (\d+)/.exec(code);
@@ -228,7 +228,8 @@ test('the quick start, run as documented: its pool size is what a burst holds, a
   await waitForServer(url, child);
 
   // the first request's INSERT waits on this lock, so the rest of the burst
-  // piles up behind it: duplicates waiting for its key, then for the pool
+  // waits for its key, without a connection: each takes one for a moment
+  // when it claims the key again
   await shop.query('BEGIN');
   await shop.query('LOCK TABLE orders IN SHARE MODE');
   const key = crypto.randomUUID();
@@ -243,14 +244,20 @@ test('the quick start, run as documented: its pool size is what a burst holds, a
     WHERE datname = 'shop' AND state = 'active' AND pid <> pg_backend_pid()`)).rows[0].count);
   try {
     let n = 0;
-    for (let i = 0; i < 80 && n < max; i++) {
+    for (let i = 0; i < 80 && n < 1; i++) {
       await sleep(100);
       n = await inDatabase();
     }
-    assert.equal(n, max, `requests holding a connection: ${n}, the pool has ${max}`);
-    await sleep(300);
-    n = await inDatabase();
-    assert.equal(n, max, `${n} requests reached the database, with a pool of ${max}`);
+    assert.equal(n >= 1, true, 'the first request reached the database');
+    await sleep(300);	// the burst has arrived
+    const seen = [];
+    for (let i = 0; i < 10; i++) {
+      seen.push(await inDatabase());
+      await sleep(100);
+    }
+    // the first request, and at times a duplicate claiming again: never the pool's size
+    assert.ok(Math.min(...seen) <= 2 && Math.max(...seen) < max,
+      `requests in the database: ${seen.join(', ')}, with a pool of ${max}`);
   } finally {
     await shop.query('COMMIT');
   }

@@ -2,7 +2,7 @@
 // the request's transaction, with switches (request headers, which are not
 // part of the fingerprint) for delays, failures, transient errors and
 // sessions that end mid-handler.
-//   PORT (0: any), IDEM_WAIT_MS, CRASH_AFTER_CHECKPOINT=1, PG* variables
+//   PORT (0: any), IDEM_WAIT_MS, POOL_MAX (60), CRASH_AFTER_CHECKPOINT=1, PG* variables
 // Prints "listening PORT" once it accepts requests.  The pool has no
 // 'error' listener of its own: the middleware's keeps the process alive.
 
@@ -12,7 +12,7 @@ const express = require('express');
 const { Pool } = require('pg');
 const { idempotency } = require('..');
 
-const pool = new Pool({ max: 60 });
+const pool = new Pool({ max: Number(process.env.POOL_MAX || 60) });
 const wait = Number(process.env.IDEM_WAIT_MS || 5000);
 const scope = (req) => req.get('x-account') || '';
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
@@ -50,12 +50,22 @@ async function orderHandler(req, res) {
   switch (req.get('x-fail')) {
     case 'throw':
       throw new Error('handler failed');
+    case 'sql':	// the handler's statement fails (22012)
+      await req.db.query('SELECT 1 / 0');
+      return;
+    case 'complete':	// complete() fails: the response exceeds max_response_size (54000)
+      await req.db.query("SELECT set_config('idempotency.max_response_size', '1024', true)");
+      res.status(201).json({ id, pad: 'x'.repeat(2000) });
+      return;
     case '500':
       res.status(500).json({ error: 'boom' });
       return;
     case '404':
       res.status(404).json({ error: 'no such thing', id });
       return;
+    case 'commit':	// the COMMIT after complete() fails: a deferred unique violation (23505)
+      await req.db.query('INSERT INTO deferred_unique (id) VALUES (1), (1)');
+      // falls through: a 201, stored by complete() before the COMMIT fails
     default:
       res.status(201).location(`/orders/${id}`).set('X-Not-Stored', 'yes')
         .json({ id, label: req.body.label, amount: req.body.amount });
@@ -87,7 +97,8 @@ async function main() {
     CREATE TABLE IF NOT EXISTS orders (id bigserial PRIMARY KEY, label text);
     CREATE TABLE IF NOT EXISTS handler_runs (idem_key text);
     CREATE TABLE IF NOT EXISTS provider_calls (id bigserial PRIMARY KEY, idem_key text);
-    CREATE TABLE IF NOT EXISTS payments (idem_key text PRIMARY KEY, charge text)`);
+    CREATE TABLE IF NOT EXISTS payments (idem_key text PRIMARY KEY, charge text);
+    CREATE TABLE IF NOT EXISTS deferred_unique (id int UNIQUE DEFERRABLE INITIALLY DEFERRED)`);
   const app = express();
   app.use(express.json());
   app.post('/orders', idem(orderHandler));

@@ -4,7 +4,7 @@ headers, which are not part of the fingerprint) for delays, failures,
 transient errors and sessions that end mid-handler.  Each route has its own
 middleware instance, selected by the ``routes`` option.
 
-    python3 tests/server.py   (PG* variables; CRASH_AFTER_CHECKPOINT=1)
+    python3 tests/server.py   (PG* variables; POOL_MAX (60); CRASH_AFTER_CHECKPOINT=1)
 
 Prints "listening PORT" once its socket accepts connections."""
 
@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 from idempotency_asgi import IdempotencyMiddleware  # noqa: E402
 
-pool = AsyncConnectionPool("", min_size=2, max_size=60, open=False)
+pool = AsyncConnectionPool("", min_size=2, max_size=int(os.environ.get("POOL_MAX", "60")), open=False)
 app = FastAPI()
 
 
@@ -62,7 +62,8 @@ async def startup():
         CREATE TABLE IF NOT EXISTS orders (id bigserial PRIMARY KEY, label text);
         CREATE TABLE IF NOT EXISTS handler_runs (idem_key text);
         CREATE TABLE IF NOT EXISTS provider_calls (id bigserial PRIMARY KEY, idem_key text);
-        CREATE TABLE IF NOT EXISTS payments (idem_key text PRIMARY KEY, charge text)""")
+        CREATE TABLE IF NOT EXISTS payments (idem_key text PRIMARY KEY, charge text);
+        CREATE TABLE IF NOT EXISTS deferred_unique (id int UNIQUE DEFERRABLE INITIALLY DEFERRED)""")
 
 
 async def order(request: Request) -> Response:
@@ -84,6 +85,13 @@ async def order(request: Request) -> Response:
     fail = request.headers.get("x-fail")
     if fail == "throw":
         raise RuntimeError("handler failed")
+    if fail == "sql":  # the handler's statement fails (22012)
+        await db.execute("SELECT 1 / 0")
+    if fail == "complete":  # complete() fails: the response exceeds max_response_size (54000)
+        await db.execute("SELECT set_config('idempotency.max_response_size', '1024', true)")
+        return JSONResponse({"id": oid, "pad": "x" * 2000}, status_code=201)
+    if fail == "commit":  # the COMMIT after complete() fails: a deferred unique violation (23505)
+        await db.execute("INSERT INTO deferred_unique (id) VALUES (1), (1)")
     if fail == "500":
         return JSONResponse({"error": "boom"}, status_code=500)
     if fail == "404":

@@ -385,6 +385,24 @@ def test_5xx_answer_is_sent_but_not_stored(server, db):
     assert orders(db, lab) == 1
 
 
+def test_failure_in_the_handlers_statement_complete_or_the_commit_leaves_the_key_free(server, db):
+    # the claim shares a message with BEGIN, complete() one with COMMIT:
+    # whichever statement fails, the transaction rolls back with the claim
+    for fail in ("sql", "complete", "commit"):
+        key, lab = new_key(), label()
+        failed = post(server, "/orders", key, {"label": lab}, {"X-Fail": fail})
+        assert failed.status == 500, fail
+        if fail == "complete":
+            assert_problem(failed, 500, "response_too_large")
+        assert orders(db, lab) == 0, fail
+        assert db.execute("SELECT key FROM idempotency.lookup(%s)", (key,)).fetchone()[0] is None, fail
+        retry = post(server, "/orders", key, {"label": lab})
+        assert retry.status == 201, fail
+        assert "idempotent-replayed" not in retry.headers, fail
+        assert orders(db, lab) == 1, fail
+        assert runs(db, key) == 2, fail
+
+
 def test_4xx_answer_is_stored_and_replayed_unless_configured_not_to_be(server, db):
     key, lab = new_key(), label()
     first = post(server, "/orders", key, {"label": lab}, {"X-Fail": "404"})
@@ -443,6 +461,48 @@ def statements(db, pattern):
     """Statements run since the last reset whose text matches the LIKE
     pattern (a parameter, so that this query's own text does not match)."""
     return count(db, "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE %s", pattern)
+
+
+def test_duplicates_waiting_for_a_slow_request_hold_no_connection(env, db):
+    """A server whose pool (10) is smaller than the burst: waiting duplicates
+    that held a connection each would keep unrelated requests out until the
+    slow request ends."""
+    small = Server(env, {"POOL_MAX": "10"})
+    try:
+        def unrelated():
+            start = time.monotonic()
+            r = post(small, "/orders", new_key(), {"label": label()})
+            assert r.status == 201
+            return time.monotonic() - start, time.monotonic()
+
+        with ThreadPoolExecutor(max_workers=60) as ex:
+            list(ex.map(lambda _: unrelated(), range(5)))  # the pool's connections made
+            idle = list(ex.map(lambda _: unrelated(), range(5)))
+            key, lab = new_key(), label()
+            first = ex.submit(lambda: (post(small, "/orders", key, {"label": lab}, {"X-Delay": "2000"}),
+                                       time.monotonic()))
+            time.sleep(0.3)
+            dups = [ex.submit(post, small, "/orders", key, {"label": lab}) for _ in range(50)]
+            time.sleep(0.3)  # the duplicates wait for the first request now
+            busy = [ex.submit(unrelated) for _ in range(5)]
+            busy = [b.result() for b in busy]
+            f, first_done = first.result()
+            answers = [d.result() for d in dups]
+        print(f"unrelated requests: {max(i[0] for i in idle) * 1000:.0f} ms idle, "
+              f"{max(b[0] for b in busy) * 1000:.0f} ms with 50 waiting duplicates")
+        # all done while the first request still ran (it sleeps 2 s)
+        assert not f.headers.get("idempotent-replayed")
+        for _, at in busy:
+            assert at < first_done, "an unrelated request waited for the slow one"
+        assert f.status == 201
+        for r in answers:
+            assert r.status == 201
+            assert r.text == f.text
+            assert r.headers.get("idempotent-replayed") == "true"
+        assert runs(db, key) == 1
+        assert orders(db, lab) == 1
+    finally:
+        small.kill()
 
 
 def test_retry_of_a_key_seen_completed_is_answered_in_one_round_trip(server, db):

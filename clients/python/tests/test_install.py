@@ -9,9 +9,9 @@ python-install: a virtual environment that sees Debian's packages, and
   directory).  Its apt-get line is checked, not run: the packages it names
   must be installed (scripts/deps).
 python-quick-start, python-run: that application, run against a throwaway
-  cluster (test/cluster.sh) with the database of quick-start-sql; the pool
-  size in its code is the number of requests of a burst that hold a
-  connection, as the docs' "Pool size" says."""
+  cluster (test/cluster.sh) with the database of quick-start-sql; a burst
+  holds one connection while its first request runs (the duplicates wait
+  without one), as the docs' "Pool size" says."""
 
 import http.client
 import json
@@ -214,8 +214,8 @@ def test_quick_start_pool(installed, cluster):
         with psycopg.connect(dbname="shop", **dsn) as lock, \
                 psycopg.connect(dbname="shop", autocommit=True, **dsn) as monitor:
             # the first request's INSERT waits on this lock, so the rest of
-            # the burst piles up behind it: duplicates waiting for its key,
-            # then for the pool
+            # the burst waits for its key, without a connection: each takes
+            # one for a moment when it claims the key again
             lock.execute("LOCK TABLE orders IN SHARE MODE")
             key = str(uuid.uuid4())
             item = f"book-{key}"
@@ -226,12 +226,18 @@ def test_quick_start_pool(installed, cluster):
                     for _ in range(80):
                         time.sleep(0.1)
                         n = in_database(monitor)
-                        if n >= size:
+                        if n >= 1:
                             break
-                    assert n == size, f"requests holding a connection: {n}, the pool has {size}"
-                    time.sleep(0.3)
-                    n = in_database(monitor)
-                    assert n == size, f"{n} requests reached the database, with a pool of {size}"
+                    assert n >= 1, "the first request reached the database"
+                    time.sleep(0.3)  # the burst has arrived
+                    seen = []
+                    for _ in range(10):
+                        seen.append(in_database(monitor))
+                        time.sleep(0.1)
+                    # the first request, and at times a duplicate claiming
+                    # again: never the pool's size
+                    assert min(seen) <= 2 and max(seen) < size, \
+                        f"requests in the database: {seen}, with a pool of {size}"
                 finally:
                     lock.commit()
                 answers = [f.result() for f in futures]

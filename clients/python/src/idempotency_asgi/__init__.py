@@ -25,7 +25,7 @@ import time
 from psycopg.pq import Escaping, TransactionStatus
 from dataclasses import dataclass, field
 from typing import (Any, Awaitable, Callable, Dict, Iterable, List, MutableMapping, Optional, Pattern, Sequence,
-                    Tuple, Union)
+                    Set, Tuple, Union)
 
 __all__ = ["IdempotencyMiddleware", "IdempotencyContext", "parse_key"]
 
@@ -53,9 +53,21 @@ CLAIM_SQL = """SELECT outcome, response, response_code, recovery_point, lease_to
                          make_interval(secs => %s::float8),
                          make_interval(secs => %s::float8))"""
 
-# BEGIN, the claim and ROLLBACK in one round trip (the simple protocol, so
-# with literals, made by _literal): the replay of a key seen completed
+# Messages of several statements, one round trip each (the simple protocol,
+# so with literals, made by _literal): BEGIN and the claim; complete() and
+# COMMIT; and BEGIN, the claim and ROLLBACK, the replay of a key seen
+# completed or the claim again of a duplicate that waited
+BEGIN_CLAIM_SQL = ("BEGIN; " + CLAIM_SQL.replace("%s", "%b")).encode()
+COMPLETE_COMMIT_SQL = b"SELECT FROM idempotency.complete(%b::text, %b::jsonb, %b::int4, %b::text); COMMIT"
 PROBE_SQL = ("BEGIN; " + CLAIM_SQL.replace("%s", "%b") + "; ROLLBACK").encode()
+
+# How long a duplicate whose key is held waits before it claims again (no
+# connection held meanwhile), doubling from the first to the last, less a
+# random part of up to half (duplicates of one burst spread out); the end
+# of the holder's request in this middleware wakes it at once.
+POLL_FIRST = 0.01
+POLL_MAX = 0.1
+_BUSY = object()  # a flow's answer: another request holds the key
 
 
 def _literal(esc: Escaping, encoding: str, value: Any) -> bytes:
@@ -218,6 +230,9 @@ class IdempotencyMiddleware:
         # first: a retry of one of them is most likely a replay, which one
         # claim() outside a transaction answers
         self._completed: Dict[Tuple[str, str], bool] = {}
+        # duplicates waiting for a key's holder, by key: the end of the
+        # holder's request (committed or rolled back) wakes them
+        self._waiting: Dict[Tuple[str, str], Set[asyncio.Event]] = {}
 
     # -- request side ------------------------------------------------------
 
@@ -272,34 +287,76 @@ class IdempotencyMiddleware:
             if scope.get("query_string"):
                 target += b"?" + scope["query_string"]
             fp = _sha256(scope["method"].encode() + b" " + target + b"\n", body)
+        # A duplicate of a running request gets _BUSY from the flow, which
+        # gave its connection back: it waits without one (woken early when
+        # the holder is in this middleware) and claims again, until wait
+        # runs out.
+        deadline = time.monotonic() + self.wait
+        rounds = 0
+        while True:
+            outcome: Any = None
+            try:
+                outcome = await self._one_pass(scope, receive, send, key, key_scope, fp, body, rounds > 0)
+            finally:
+                if outcome is not _BUSY:
+                    self._wake(key_scope, key)
+            if outcome is not _BUSY:
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                await self._busy(send, "The request that holds this key did not finish in time.")
+                return
+            poll = min(POLL_MAX, POLL_FIRST * 2 ** rounds) * (0.5 + random.random() / 2)
+            await self._pause(key_scope, key, min(left, poll))
+            rounds += 1
+
+    async def _one_pass(self, scope: Scope, receive: Receive, send: Send, key: str, key_scope: str,
+                        fp: Optional[str], body: bytes, probe: bool) -> Any:
+        """One pass of a flow on a connection of the pool, given back before
+        it returns (_BUSY when another request holds the key)."""
         async with contextlib.AsyncExitStack() as stack:
             try:
                 conn = await stack.enter_async_context(self.pool.connection())
             except Exception:  # noqa: BLE001 - no connection (the server is down, starting, or refuses)
                 await self._unavailable(send)  # nothing ran: the retry is safe
-                return
+                return None
             autocommit = conn.autocommit
-            if self.lease is None and (key_scope, key) in self._completed:
-                if not autocommit:
-                    await conn.set_autocommit(True)
+            if self.lease is not None:
+                # the lease flow commits with psycopg's transactions
+                if autocommit:
+                    await conn.set_autocommit(False)
                 try:
-                    answered = await self._replay_known(send, conn, key, key_scope, fp)
+                    return await self._lease_flow(scope, receive, send, conn, key, key_scope, fp, body)
                 finally:
-                    if not autocommit and not conn.closed:
-                        await self._restore_transaction_mode(conn)
-                if answered:
-                    return
-            if autocommit and not conn.closed:
-                await conn.set_autocommit(False)
+                    if autocommit and not conn.closed:
+                        await self._restore_mode(conn, True)
+            # the transaction flow sends BEGIN and COMMIT itself, each with
+            # another statement: autocommit, so that psycopg sends no BEGIN
+            if not autocommit:
+                await conn.set_autocommit(True)
             try:
-                if self.lease is not None:
-                    await self._lease_flow(scope, receive, send, conn, key, key_scope, fp, body)
-                else:
-                    await self._transaction_flow(scope, receive, send, conn, key, key_scope, fp, body)
+                return await self._transaction_flow(scope, receive, send, conn, key, key_scope, fp, body, probe)
             finally:
-                if autocommit and not conn.closed:
-                    await conn.rollback()
-                    await conn.set_autocommit(True)
+                if not conn.closed:
+                    await self._restore_mode(conn, autocommit)
+
+    async def _pause(self, key_scope: str, key: str, seconds: float) -> None:
+        """Waits up to seconds, less when _wake() is called for the key."""
+        event = asyncio.Event()
+        waiters = self._waiting.setdefault((key_scope, key), set())
+        waiters.add(event)
+        try:
+            await asyncio.wait_for(event.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            waiters.discard(event)
+            if not waiters and self._waiting.get((key_scope, key)) is waiters:
+                del self._waiting[(key_scope, key)]
+
+    def _wake(self, key_scope: str, key: str) -> None:
+        for event in self._waiting.get((key_scope, key), ()):
+            event.set()
 
     async def _read_body(self, receive: Receive) -> Union[bytes, None, bool]:
         chunks = []
@@ -325,20 +382,20 @@ class IdempotencyMiddleware:
         names = [d.name for d in cur.description]
         return dict(zip(names, row))
 
-    async def _restore_transaction_mode(self, conn: Any) -> None:
-        """Puts a connection that a replay of a key seen completed used in
-        autocommit mode back in transaction mode.  A replay cancelled while
-        its statement ran leaves the connection busy: it is closed, and the
-        pool replaces it; one cancelled inside its transaction is rolled
-        back first."""
+    async def _restore_mode(self, conn: Any, autocommit: bool) -> None:
+        """Gives a connection that a flow used back to the pool outside any
+        transaction, in its own mode (autocommit or not).  A request
+        cancelled while its statement ran leaves the connection busy: it is
+        closed, and the pool replaces it; one cancelled inside its
+        transaction is rolled back first."""
         status = conn.info.transaction_status
         if status == TransactionStatus.ACTIVE:
             await conn.close()
             return
         if status != TransactionStatus.IDLE:
             await self._rollback(conn)
-        if not conn.closed:
-            await conn.set_autocommit(False)
+        if not conn.closed and conn.autocommit != autocommit:
+            await conn.set_autocommit(autocommit)
 
     def _remember(self, key_scope: str, key: str) -> None:
         if self.remember_completed <= 0 or (key_scope, key) in self._completed:
@@ -348,17 +405,19 @@ class IdempotencyMiddleware:
             del self._completed[next(iter(self._completed))]
 
     async def _replay_known(self, send: Send, conn: Any, key: str, key_scope: str,
-                            fp: Optional[str]) -> bool:
-        """A key seen completed: BEGIN, the claim and ROLLBACK in one round
-        trip, on a connection in autocommit mode.  A completed key replays (a
-        replay writes nothing); a key that is no longer completed (expiry
-        deleted it) is claimed, and the ROLLBACK gives it back at once.  True
-        when the request was answered, False to go on with the transaction
-        as for any key."""
+                            fp: Optional[str]) -> Any:
+        """A key seen completed, or one whose holder this request waited
+        for: BEGIN, the claim (that never waits) and ROLLBACK in one round
+        trip, on a connection in autocommit mode.  A completed key replays
+        (a replay writes nothing); a key that is no longer completed (expiry
+        deleted it, or its holder rolled back) is claimed, and the ROLLBACK
+        gives it back at once.  True when the request was answered, _BUSY
+        when the key is held, False to go on with the transaction as for
+        any key."""
         try:
             esc, encoding = Escaping(conn.pgconn), conn.info.encoding
             query = PROBE_SQL % tuple(_literal(esc, encoding, v) for v in
-                                      (key, key_scope, fp, _secs(self.wait), None, _secs(self.ttl)))
+                                      (key, key_scope, fp, 0.0, None, _secs(self.ttl)))
             cur = await conn.execute(query)
             cur.nextset()
             row = dict(zip([d.name for d in cur.description], await cur.fetchone()))
@@ -374,8 +433,7 @@ class IdempotencyMiddleware:
             await self._send_stored(send, row["response"], row["response_code"])
             return True
         if row["outcome"] == "in_progress":
-            await self._busy(send, "The request that holds this key did not finish in time.")
-            return True
+            return _BUSY
         self._completed.pop((key_scope, key), None)
         return False
 
@@ -409,32 +467,46 @@ class IdempotencyMiddleware:
         return True
 
     async def _transaction_flow(self, scope: Scope, receive: Receive, send: Send, conn: Any, key: str,
-                                key_scope: str, fp: Optional[str], body: bytes) -> None:
+                                key_scope: str, fp: Optional[str], body: bytes, probe: bool) -> Any:
+        """The transaction, on a connection in autocommit mode: BEGIN and the
+        claim in one round trip, the application, then complete() and COMMIT
+        in one round trip.  The claim never waits: _BUSY when another request
+        holds the key."""
+        if probe or (key_scope, key) in self._completed:
+            answered = await self._replay_known(send, conn, key, key_scope, fp)
+            if answered:
+                return answered
+        esc, encoding = Escaping(conn.pgconn), conn.info.encoding
+
+        def lit(value: Any) -> bytes:
+            return _literal(esc, encoding, value)
+
         attempt = 0
         while True:
             try:
-                row = await self._claim(conn, key, key_scope, fp, self.wait, None)
+                query = BEGIN_CLAIM_SQL % tuple(lit(v) for v in (key, key_scope, fp, 0.0, None, _secs(self.ttl)))
+                cur = await conn.execute(query)
+                cur.nextset()
+                row = dict(zip([d.name for d in cur.description], await cur.fetchone()))
                 if row["outcome"] == "completed":
-                    await conn.commit()
+                    await conn.execute(b"COMMIT")
                     self._remember(key_scope, key)
                     await self._send_stored(send, row["response"], row["response_code"])
-                    return
+                    return True
                 if row["outcome"] == "in_progress":
-                    await conn.rollback()
-                    await self._busy(send, "The request that holds this key did not finish in time.")
-                    return
+                    await conn.execute(b"ROLLBACK")
+                    return _BUSY
                 ctx = IdempotencyContext(conn, key, key_scope, row["outcome"], row["recovery_point"], attempt)
                 cap = await self._run_app(self._app_scope(scope, ctx), receive, body)
                 if self._should_store(cap.status):
-                    await conn.execute(
-                        "SELECT FROM idempotency.complete(%s::text, %s::jsonb, %s::int4, %s::text)",
-                        (key, json.dumps(self._stored(cap)), cap.status, key_scope))
-                    await conn.commit()
+                    stored = json.dumps(self._stored(cap))
+                    await conn.execute(COMPLETE_COMMIT_SQL % (lit(key), lit(stored), str(cap.status).encode(),
+                                                              lit(key_scope)))
                     self._remember(key_scope, key)
                 else:
-                    await conn.rollback()
+                    await conn.execute(b"ROLLBACK")
                 await self._send_captured(send, cap)
-                return
+                return True
             except Exception as err:  # noqa: BLE001 - rolled back, then answered or re-raised
                 await self._rollback(conn)
                 if getattr(err, "sqlstate", None) in TRANSIENT and attempt < self.retries and not conn.closed:
@@ -446,13 +518,11 @@ class IdempotencyMiddleware:
                 return
 
     async def _lease_flow(self, scope: Scope, receive: Receive, send: Send, conn: Any, key: str,
-                          key_scope: str, fp: Optional[str], body: bytes) -> None:
-        deadline = time.monotonic() + self.wait
+                          key_scope: str, fp: Optional[str], body: bytes) -> Any:
         transient = 0
         while True:
             try:
-                row = await self._claim(conn, key, key_scope, fp, max(0.0, deadline - time.monotonic()),
-                                        self.lease)
+                row = await self._claim(conn, key, key_scope, fp, 0.0, self.lease)
                 await conn.commit()
             except Exception as err:  # noqa: BLE001
                 await self._rollback(conn)
@@ -464,14 +534,10 @@ class IdempotencyMiddleware:
                 return
             if row["outcome"] == "completed":
                 await self._send_stored(send, row["response"], row["response_code"])
-                return
-            if row["outcome"] != "in_progress":
-                break
-            left = deadline - time.monotonic()
-            if left <= 0:
-                await self._busy(send, "The request that holds this key did not finish in time.")
-                return
-            await asyncio.sleep(min(0.1, left))
+                return True
+            if row["outcome"] == "in_progress":
+                return _BUSY
+            break
 
         token = str(row["lease_token"])
         point: Optional[str] = row["recovery_point"]
