@@ -1,7 +1,13 @@
 // bench/http's server: one handler that inserts a row, mounted twice on one
 // Express app, without the middleware (POST /plain, an autocommit INSERT on
 // the pool) and through it (POST /idem, the INSERT on req.db, in the key's
-// transaction).  PG* variables; prints "listening PORT".
+// transaction).  Each row carries the request's Idempotency-Key (NULL on
+// /plain), so that the runner can count a round's rows and keys exactly.
+// GET /bench-stats answers, per route, the requests begun and answered, and
+// the answers that were 2xx, not 2xx, and replays (2xx with
+// Idempotent-Replayed), counted when the answer is sent, whether or not the
+// client is still there: the runner's check compares them with the rows and
+// keys of a round.  PG* variables; prints "listening PORT".
 'use strict';
 
 const path = require('node:path');
@@ -11,15 +17,48 @@ const { Pool } = require(path.join(modules, 'pg'));
 const { idempotency } = require('../../clients/node');
 
 const pool = new Pool({ max: Number(process.env.BENCH_POOL || 16) });
+const INSERT = 'INSERT INTO bench_rows (key, payload) VALUES ($1, $2) RETURNING id';
 const insert = (db) => async (req, res) => {
-  const r = await db(req).query('INSERT INTO bench_rows (payload) VALUES ($1) RETURNING id', [req.body.payload]);
+  const r = await db(req).query(INSERT, [req.get('idempotency-key') ?? null, req.body.payload]);
   res.status(201).json({ id: Number(r.rows[0].id) });
 };
 const idem = idempotency({ pool });
 
+const stats = {};
+for (const route of ['/plain', '/idem']) stats[route] = { begun: 0, answered: 0, ok: 0, other: 0, replayed: 0 };
+
+// counts each answer when res.end sends it (the middleware holds back and
+// replaces res.end while the handler runs, and puts this one back)
+function count(req, res, next) {
+  const s = req.method === 'POST' ? stats[req.path] : undefined;
+  if (!s) { next(); return; }
+  s.begun++;
+  const end = res.end;
+  let counted = false;
+  res.end = function countedEnd(...args) {
+    if (!counted) {
+      counted = true;
+      s.answered++;
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        s.ok++;
+        if (res.getHeader('idempotent-replayed') !== undefined) s.replayed++;
+      } else {
+        s.other++;
+      }
+    }
+    return end.apply(this, args);
+  };
+  next();
+}
+
 async function main() {
-  await pool.query('CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, payload text)');
+  await pool.query('CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, key text, payload text)');
   const app = express();
+  app.get('/bench-stats', (req, res) => {
+    res.type('text/plain').send(Object.entries(stats).map(([route, s]) =>
+      `${route} ${s.begun} ${s.answered} ${s.ok} ${s.other} ${s.replayed}\n`).join(''));
+  });
+  app.use(count);
   app.use(express.json());
   app.post('/plain', (req, res, next) => insert(() => pool)(req, res).catch(next));
   app.post('/idem', idem(insert((req) => req.db)));
