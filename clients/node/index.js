@@ -423,6 +423,11 @@ function idempotency(options) {
     const set = waiting.get(`${scope}\u0000${key}`);
     if (set) for (const done of [...set]) done();
   }
+  // The one request of this process that claims a held key again on a
+  // timer, by key; its other duplicates here wait to be woken (by the
+  // holder's end, or by the poller's when it answers or gives up), so that
+  // a burst of duplicates takes one connection at a time, not one each.
+  const pollers = new Map();
 
   async function claim(client, key, scope, fp, waitMs, leaseMs) {
     const r = await client.query(CLAIM_SQL, [key, scope, fp, secs(waitMs), secs(leaseMs), secs(o.ttl)]);
@@ -625,21 +630,31 @@ function idempotency(options) {
     // its connection back: it waits without one (woken early when the
     // holder is in this process) and claims again, until o.wait runs out.
     const deadline = Date.now() + o.wait;
-    for (let round = 0; ; round++) {
-      let outcome;
-      try {
-        outcome = await onePass(req, res, next, handler, key, scope, fp, round > 0);
-      } finally {
-        if (outcome !== BUSY) wake(scope, key);	// its duplicates here need not wait for their next claim
+    const k = `${scope}\u0000${key}`;
+    const me = {};
+    try {
+      for (let round = 0; ; round++) {
+        let outcome;
+        try {
+          outcome = await onePass(req, res, next, handler, key, scope, fp, round > 0);
+        } finally {
+          if (outcome !== BUSY) wake(scope, key);	// its duplicates here need not wait for their next claim
+        }
+        if (outcome !== BUSY) return;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          busy(res, 'The request that holds this key did not finish in time.');
+          return;
+        }
+        if (!pollers.has(k)) pollers.set(k, me);
+        const poll = Math.min(POLL_MAX_MS, POLL_FIRST_MS * 2 ** round) * (0.5 + Math.random() / 2);
+        await pause(scope, key, pollers.get(k) === me ? Math.min(left, poll) : left);
       }
-      if (outcome !== BUSY) return;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        busy(res, 'The request that holds this key did not finish in time.');
-        return;
+    } finally {
+      if (pollers.get(k) === me) {
+        pollers.delete(k);
+        wake(scope, key);	// another duplicate here polls in its place
       }
-      const poll = Math.min(POLL_MAX_MS, POLL_FIRST_MS * 2 ** round) * (0.5 + Math.random() / 2);
-      await pause(scope, key, Math.min(left, poll));
     }
   }
 

@@ -233,6 +233,11 @@ class IdempotencyMiddleware:
         # duplicates waiting for a key's holder, by key: the end of the
         # holder's request (committed or rolled back) wakes them
         self._waiting: Dict[Tuple[str, str], Set[asyncio.Event]] = {}
+        # the one request of this middleware that claims a held key again on
+        # a timer, by key; its other duplicates here wait to be woken (by the
+        # holder's end, or by the poller's when it answers or gives up), so
+        # that a burst of duplicates takes one connection at a time
+        self._pollers: Dict[Tuple[str, str], object] = {}
 
     # -- request side ------------------------------------------------------
 
@@ -293,22 +298,29 @@ class IdempotencyMiddleware:
         # runs out.
         deadline = time.monotonic() + self.wait
         rounds = 0
-        while True:
-            outcome: Any = None
-            try:
-                outcome = await self._one_pass(scope, receive, send, key, key_scope, fp, body, rounds > 0)
-            finally:
+        me = object()
+        try:
+            while True:
+                outcome: Any = None
+                try:
+                    outcome = await self._one_pass(scope, receive, send, key, key_scope, fp, body, rounds > 0)
+                finally:
+                    if outcome is not _BUSY:
+                        self._wake(key_scope, key)
                 if outcome is not _BUSY:
-                    self._wake(key_scope, key)
-            if outcome is not _BUSY:
-                return
-            left = deadline - time.monotonic()
-            if left <= 0:
-                await self._busy(send, "The request that holds this key did not finish in time.")
-                return
-            poll = min(POLL_MAX, POLL_FIRST * 2 ** rounds) * (0.5 + random.random() / 2)
-            await self._pause(key_scope, key, min(left, poll))
-            rounds += 1
+                    return
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    await self._busy(send, "The request that holds this key did not finish in time.")
+                    return
+                poller = self._pollers.setdefault((key_scope, key), me)
+                poll = min(POLL_MAX, POLL_FIRST * 2 ** rounds) * (0.5 + random.random() / 2)
+                await self._pause(key_scope, key, min(left, poll) if poller is me else left)
+                rounds += 1
+        finally:
+            if self._pollers.get((key_scope, key)) is me:
+                del self._pollers[(key_scope, key)]
+                self._wake(key_scope, key)  # another duplicate here polls in its place
 
     async def _one_pass(self, scope: Scope, receive: Receive, send: Send, key: str, key_scope: str,
                         fp: Optional[str], body: bytes, probe: bool) -> Any:
