@@ -41,7 +41,6 @@
 #include "api.h"
 #include "idempotency.h"
 #include "keystore.h"
-#include "ks_citus.h"
 #include "locks.h"
 #include "stats.h"
 #include "xact.h"
@@ -290,7 +289,7 @@ row_lease_live(const KeyRow *row, TimestampTz now)
 static bool
 row_holder_alive(const KeyRow *row)
 {
-	if (ks_citus_current != NULL)
+	if (!ks_chosen()->holder_pids_local)
 		return true;
 	if (row->nulls[Anum_keys_lease_holder_pid - 1])
 		return false;
@@ -1095,11 +1094,11 @@ api_claim(FunctionCallInfo fcinfo, bool is_uuid)
 	req.defer_row = false;
 
 	/*
-	 * A routed claim (ks_citus.c) reads through SPI, which costs far more
-	 * than the lock: an uncontended lock first saves a new key the read
+	 * Where a read costs far more than the lock (a routed claim reads
+	 * through SPI), an uncontended lock first saves a new key the read
 	 * before it, and costs a replay only the lock.
 	 */
-	req.try_lock_first = (ks_citus_current != NULL);
+	req.try_lock_first = ks_chosen()->lock_before_read;
 	req.locked = false;
 	req.ks = NULL;
 	req.fingerprint = api_optional_text_arg(fcinfo, 2, "fingerprint",

@@ -10,7 +10,7 @@
  *
  *	  A call finds its key table from its own colocation group (the
  *	  function's row in Citus's pg_dist_object: idempotency.keys_<id>),
- *	  makes that table the key store of the call (ks_citus_enter), and
+ *	  makes that table the key store of the call (ks_citus_target, ks_enter), and
  *	  runs the plain function's body on the remaining arguments.  Citus's
  *	  catalogs are read through SPI and never linked against, so the
  *	  library loads where Citus is absent; there a routed call fails with
@@ -215,7 +215,7 @@ routed_call(FunctionCallInfo fcinfo, PGFunction body, int body_nargs)
 {
 	RoutedFunc *rf;
 	KsCitus		target;
-	KsCitus    *previous = ks_citus_current;
+	KsTarget   *previous;
 	FmgrInfo	flinfo;
 	FunctionCallInfo inner;
 	int			nargs = PG_NARGS() - 1;
@@ -255,14 +255,15 @@ routed_call(FunctionCallInfo fcinfo, PGFunction body, int body_nargs)
 	for (i = 0; i < nargs; i++)
 		inner->args[i] = fcinfo->args[i + 1];
 
-	ks_citus_enter(&target, rf->relid, rf->routing_type, PG_GETARG_DATUM(0));
+	ks_citus_target(&target, rf->relid, rf->routing_type, PG_GETARG_DATUM(0));
+	previous = ks_enter(&target.target);
 	PG_TRY();
 	{
 		result = body(inner);
 	}
 	PG_FINALLY();
 	{
-		ks_citus_leave(previous);
+		ks_leave(previous);
 	}
 	PG_END_TRY();
 	fcinfo->isnull = inner->isnull;

@@ -1,9 +1,14 @@
 /*-------------------------------------------------------------------------
  * keystore.h
- *	  Direct access to idempotency.idempotency_keys through its primary key.
+ *	  The key store interface: a key's row, read and written by its
+ *	  identity, through one struct of callbacks (KeyStoreRoutine) that each
+ *	  store fills.  Two stores implement it: the plain key table through
+ *	  the heap and its indexes (ks_heap.c), and the routed key table of a
+ *	  Citus entry point through SPI (ks_citus.c).  keystore.c chooses one
+ *	  per ks_open; callers hold only the interface.
  *
  *	  Callers serialise writers of one key with the key's advisory lock
- *	  (locks.c); the key store itself takes only the relation locks that any
+ *	  (locks.c); a store itself takes only the relation locks that any
  *	  INSERT/UPDATE/DELETE would take (RowExclusiveLock).
  *-------------------------------------------------------------------------
  */
@@ -50,8 +55,8 @@ typedef enum KsSnapshot
  * A key's identity, with the hash of its lock tag (locks.c).  Made only by
  * idem_key_id; the hash is computed at its first use (a replay that takes
  * no lock needs none) and then serves every lock and lookup of the call.
- * A key of a routed key table on Citus (ks_citus.c) is another key than
- * the same owner, scope and key in the plain table: table tells them apart
+ * A key of a routed key table (ks_target) is another key than the same
+ * owner, scope and key in the plain table: table tells them apart
  * (the lock tag does not, so the two only queue behind each other).
  */
 typedef struct KeyId
@@ -77,36 +82,7 @@ typedef struct KeyRow
 } KeyRow;
 
 /*
- * An open key store for the length of one call.  The table's indexes are
- * opened, and their IndexInfo built, at its first write, for every write
- * until ks_close (claim_batch writes hundreds of rows through one store).
- */
-typedef struct KeyStore
-{
-	Relation	heap;
-	Relation	pkey;
-	LOCKMODE	lockmode;
-	bool		fingerprint_digest; /* fingerprint column holds digests
-									 * (1.1), not the text given (1.0) */
-	MemoryContext mcxt;			/* where the open indexes' array lives */
-	int			nindexes;		/* indexes open (besides pkey), each from */
-	int			maxindexes;		/* its first use on (ks_index_open) */
-	Relation   *indexes;
-	struct IndexInfo **infos;	/* each open index's IndexInfo */
-	struct KsCitus *citus;		/* a routed key table on Citus (ks_citus.c),
-								 * or NULL: the plain table, heap and pkey */
-	bool		reuse_scan;		/* the store's fetches share one scan (a
-								 * batch's hundreds), kept in scan and slot
-								 * until ks_close; otherwise each fetch
-								 * begins and ends its own */
-	struct IndexScanDescData *scan;
-	struct TupleTableSlot *slot;
-	struct KsPrefetched *next_fetch;	/* what the next KS_LATEST fetch
-										 * returns, if known (ks_prefetch) */
-} KeyStore;
-
-/*
- * One key's row as ks_prefetch found it: known tells whether it looked the
+ * One key's row as a prefetch found it: known tells whether it looked the
  * key up at all; then row is what a KS_LATEST fetch with
  * check_xact_snapshot would have returned (row.found false: no row).
  */
@@ -116,32 +92,182 @@ typedef struct KsPrefetched
 	KeyRow		row;
 } KsPrefetched;
 
-/*
- * Characters of the digest a 1.1 key table stores for a fingerprint: 96
- * bits in base64url, as long on disk as the 16 bytes of a bytea (the column
- * stays text, as in 1.0: an update never changes a type a client reads).
- */
-#define IDEM_FINGERPRINT_DIGEST_LEN 16
+struct KeyStoreRoutine;
 
-/* The constraint that marks a key table whose fingerprints are digests */
-#define IDEM_FINGERPRINT_DIGEST_CHECK "idempotency_keys_fingerprint_check"
+/*
+ * A key store other than the plain key table, chosen for the length of a
+ * call (ks_enter): the routed key table of a Citus entry point (citus.c).
+ * A store's own description of it embeds this as its first member.
+ */
+typedef struct KsTarget
+{
+	const struct KeyStoreRoutine *routine;
+	Oid			table;			/* its key table: KeyId.table of its keys */
+} KsTarget;
+
+/*
+ * An open key store for the length of one call: which store (routine), and
+ * that store's own state.  Callers set reuse_scan and next_fetch; the rest
+ * belongs to the store.
+ */
+typedef struct KeyStore
+{
+	const struct KeyStoreRoutine *routine;
+	LOCKMODE	lockmode;
+	bool		reuse_scan;		/* a hint: the store serves many fetches
+								 * (a batch's hundreds), so it may keep what
+								 * one fetch sets up until ks_close */
+	KsPrefetched *next_fetch;	/* what the next KS_LATEST fetch returns,
+								 * if known (ks_prefetch) */
+	void	   *state;			/* the store's own, from open to close */
+} KeyStore;
+
+/*
+ * The key store interface.  A store fills one KeyStoreRoutine; api.c,
+ * batch.c, once.c and xact.c call through it (the ks_* functions below)
+ * and never ask which store they hold.  ks_open chooses the store
+ * (keystore.c).  The contract every store keeps:
+ *
+ * What the caller holds: the advisory lock of each key it writes
+ * (locks.c), from before its first fetch of the key to the end of the
+ * transaction; writers of one key are serialised by it, and the only other
+ * writer the API admits is expiry, which deletes expired rows only.  A
+ * store takes no lock of a key; it takes the relation locks any statement
+ * on its table would (lockmode: RowExclusiveLock to write, AccessShareLock
+ * to read only), until the end of the transaction.
+ *
+ * open (ks, target, lockmode): fills ks->state for the chosen target (NULL
+ *	 for the plain table); any check that refuses the store is made here,
+ *	 before a key is read.  ks->lockmode, reuse_scan and next_fetch are set.
+ * close (ks): releases what open and the calls since took, but the locks.
+ * fetch (ks, id, which, check_xact_snapshot, row): copies id's row as the
+ *	 snapshot which sees it into *row; returns row->found.  KS_LATEST sees
+ *	 everything committed now and this transaction's own writes; KS_ACTIVE
+ *	 the statement's snapshot; KS_DIRTY also rows of transactions in
+ *	 progress (a store that cannot read them reads KS_LATEST).  With
+ *	 check_xact_snapshot, under REPEATABLE READ or SERIALIZABLE,
+ *	 row->in_snapshot tells whether the transaction's snapshot sees that
+ *	 version; otherwise it is true.  row->own: this transaction wrote it.
+ *	 A KS_LATEST fetch first takes ks->next_fetch, if set, and clears it.
+ * fetch_tid (ks, id, tid, row): as a KS_LATEST fetch of id without
+ *	 check_xact_snapshot, for a row this transaction wrote at tid (a store
+ *	 without positions reads by identity).
+ * prefetch (ks, ids, n): looks up ids[0..n-1] (in the primary key's
+ *	 order, each locked by the caller) at once, with one snapshot taken
+ *	 after all their locks; returns one entry per key for next_fetch, or
+ *	 NULL where the store cannot do better than one fetch each.
+ * insert (ks, row): writes row->values as a new row; sets row->tid,
+ *	 found, own and in_snapshot.
+ * update (ks, row): replaces id's row (at row->tid) with row->values;
+ *	 TM_Ok, or TM_Deleted when the row went away (expiry).  Any other
+ *	 outcome raises an error.
+ * delete (ks, row): deletes the row; TM_Deleted when it was gone already.
+ * fingerprint_value (ks, fingerprint): what the store's fingerprint
+ *	 column holds for a fingerprint given as text (fingerprint.c), or
+ *	 (Datum) 0 for none (NULL).
+ * Every write is visible to the next fetch of the same transaction.
+ *
+ * holder_pids_local: a row's lease_holder_pid names a backend of this
+ * server (whose exit ends the lease).  lock_before_read: a read costs far
+ * more than an uncontended key lock, so a claim tries the lock first.
+ */
+typedef struct KeyStoreRoutine
+{
+	const char *name;
+	bool		holder_pids_local;
+	bool		lock_before_read;
+	void		(*open) (KeyStore *ks, KsTarget *target);
+	void		(*close) (KeyStore *ks);
+	bool		(*fetch) (KeyStore *ks, const KeyId *id, KsSnapshot which,
+						  bool check_xact_snapshot, KeyRow *row);
+	bool		(*fetch_tid) (KeyStore *ks, const KeyId *id, ItemPointer tid,
+							  KeyRow *row);
+	KsPrefetched *(*prefetch) (KeyStore *ks, const KeyId *const *ids, int n);
+	void		(*insert) (KeyStore *ks, KeyRow *row);
+	TM_Result	(*update) (KeyStore *ks, KeyRow *row);
+	TM_Result	(*delete) (KeyStore *ks, KeyRow *row);
+	Datum		(*fingerprint_value) (const KeyStore *ks, text *fingerprint);
+} KeyStoreRoutine;
+
+/* Choosing the store (keystore.c) */
+extern KsTarget *ks_target;
+extern KsTarget *ks_enter(KsTarget *target);
+extern void ks_leave(KsTarget *previous);
+extern const KeyStoreRoutine *ks_chosen(void);
 
 #define ks_open(ks) ks_open_mode((ks), RowExclusiveLock)
 extern void ks_open_mode(KeyStore *ks, LOCKMODE lockmode);
-extern void ks_close(KeyStore *ks);
-extern Oid	ks_relid(void);
-extern Oid	ks_relid_if_exists(void);
 
-extern bool ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
-					 bool check_xact_snapshot, KeyRow *row);
-extern bool ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid,
-						KeyRow *row);
-extern KsPrefetched *ks_prefetch(KeyStore *ks, const KeyId *const *ids, int n);
-extern void ks_insert(KeyStore *ks, KeyRow *row);
-extern Datum ks_fingerprint_value(const KeyStore *ks, text *fingerprint);
-extern bool ks_fingerprint_equal(const KeyRow *row, Datum value);
-extern TM_Result ks_update(KeyStore *ks, KeyRow *row);
-extern TM_Result ks_delete(KeyStore *ks, KeyRow *row);
+/* The key table of the running call (KeyId.table): InvalidOid, the plain one */
+static inline Oid
+ks_target_table(void)
+{
+	return ks_target != NULL ? ks_target->table : InvalidOid;
+}
+
+/* The operations, through the open store's routine */
+static inline void
+ks_close(KeyStore *ks)
+{
+	ks->routine->close(ks);
+}
+
+static inline bool
+ks_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
+		 bool check_xact_snapshot, KeyRow *row)
+{
+	return ks->routine->fetch(ks, id, which, check_xact_snapshot, row);
+}
+
+static inline bool
+ks_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid, KeyRow *row)
+{
+	return ks->routine->fetch_tid(ks, id, tid, row);
+}
+
+static inline KsPrefetched *
+ks_prefetch(KeyStore *ks, const KeyId *const *ids, int n)
+{
+	return ks->routine->prefetch(ks, ids, n);
+}
+
+static inline void
+ks_insert(KeyStore *ks, KeyRow *row)
+{
+	ks->routine->insert(ks, row);
+}
+
+static inline TM_Result
+ks_update(KeyStore *ks, KeyRow *row)
+{
+	return ks->routine->update(ks, row);
+}
+
+static inline TM_Result
+ks_delete(KeyStore *ks, KeyRow *row)
+{
+	return ks->routine->delete(ks, row);
+}
+
+static inline Datum
+ks_fingerprint_value(const KeyStore *ks, text *fingerprint)
+{
+	return ks->routine->fingerprint_value(ks, fingerprint);
+}
+
+/* ks_fingerprint_equal: row's fingerprint is not NULL and equals value. */
+static inline bool
+ks_fingerprint_equal(const KeyRow *row, Datum value)
+{
+	struct varlena *stored;
+	struct varlena *given = (struct varlena *) DatumGetPointer(value);
+
+	if (row->nulls[Anum_keys_fingerprint - 1])
+		return false;
+	stored = (struct varlena *) DatumGetPointer(row->values[Anum_keys_fingerprint - 1]);
+	return VARSIZE_ANY_EXHDR(stored) == VARSIZE_ANY_EXHDR(given) &&
+		memcmp(VARDATA_ANY(stored), VARDATA_ANY(given), VARSIZE_ANY_EXHDR(given)) == 0;
+}
 
 /* The order of two texts under COLLATE "C": bytewise, a prefix first */
 static inline int

@@ -76,6 +76,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "fingerprint.h"
 #include "idempotency.h"
 #include "keystore.h"
 #include "ks_citus.h"
@@ -145,8 +146,6 @@ typedef struct KcLocked
 	SubTransactionId subid;
 } KcLocked;
 
-KsCitus    *ks_citus_current = NULL;
-
 static KsCitusPlans *kc_plans = NULL;
 static List *kc_writes = NIL;	/* in TopTransactionContext */
 static List *kc_checked = NIL;	/* in TopTransactionContext */
@@ -189,31 +188,27 @@ ks_citus_init(void)
 	kc_callbacks_registered = true;
 }
 
+static const KeyStoreRoutine kc_routine;
+
 /*
- * ks_citus_enter makes target, filled in from the arguments, the key store
- * of every ks_open until ks_citus_leave(previous), where previous is the
- * ks_citus_current at entry.
+ * ks_citus_target fills in target, a routed call's key table and routing
+ * value, for ks_enter (keystore.h) to make it the store of every ks_open.
  */
 void
-ks_citus_enter(KsCitus *target, Oid relid, Oid routing_type, Datum routing)
+ks_citus_target(KsCitus *target, Oid relid, Oid routing_type, Datum routing)
 {
 	Oid			outfunc;
 	bool		isvarlena;
 
 	ks_citus_init();
+	target->target.routine = &kc_routine;
+	target->target.table = relid;
 	target->relid = relid;
 	target->routing_type = routing_type;
 	target->routing = routing;
 	getTypeOutputInfo(routing_type, &outfunc, &isvarlena);
 	target->routing_text = OidOutputFunctionCall(outfunc, routing);
 	target->plans = NULL;
-	ks_citus_current = target;
-}
-
-void
-ks_citus_leave(KsCitus *previous)
-{
-	ks_citus_current = previous;
 }
 
 /*
@@ -246,7 +241,7 @@ kc_routed_claims(void)
 }
 
 /*
- * ks_citus_refuse_plain raises 55000 when the plain key table heap (the
+ * ks_citus_refuse_plain raises 55000 when the plain key table relid (the
  * 1.0 functions' idempotency.idempotency_keys) cannot hold keys that last:
  * when it has been made a Citus table by hand (the heap would then be a
  * shell, and reading it would answer from stale or absent rows), or when
@@ -258,10 +253,8 @@ kc_routed_claims(void)
  * so plain PostgreSQL pays one comparison per call.
  */
 void
-ks_citus_refuse_plain(Relation heap)
+ks_citus_refuse_plain(Oid relid)
 {
-	Oid			relid = RelationGetRelid(heap);
-
 	if (relid != kc_plain_relid)
 	{
 		Oid			dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
@@ -784,7 +777,7 @@ kc_ensure_placement(KsCitus *kc, bool lock)
  * for a write it routes, so that a move cannot start between this node's
  * lock and the worker's.  When this node holds the shard (the call will
  * run here) the placement is checked too, under the lock, and the call's
- * ks_citus_open has nothing left to do; elsewhere nothing is raised: the
+ * kc_open has nothing left to do; elsewhere nothing is raised: the
  * call is delegated, or fails with IK006 when it runs.  Returns the shard.
  */
 int64
@@ -813,20 +806,25 @@ ks_citus_prepare_call(Oid relid, Oid routing_type, Datum routing)
 
 /* ---------- the key store ---------- */
 
-/*
- * ks_citus_open opens the current routed key store (ks_citus_current)
- * as ks; the placement is checked here, before any key is read.
- */
-void
-ks_citus_open(KeyStore *ks, LOCKMODE lockmode)
-{
-	KsCitus    *kc = ks_citus_current;
+#define KS_CITUS(ks) ((KsCitus *) (ks)->state)
 
-	memset(ks, 0, sizeof(*ks));
-	ks->citus = kc;
-	ks->lockmode = lockmode;
-	ks->fingerprint_digest = true;
-	kc_ensure_placement(kc, lockmode != AccessShareLock);
+/*
+ * open (keystore.h): the routed key table of target, a KsCitus; the
+ * placement is checked here, before any key is read.
+ */
+static void
+kc_open(KeyStore *ks, KsTarget *target)
+{
+	KsCitus    *kc = (KsCitus *) target;
+
+	ks->state = kc;
+	kc_ensure_placement(kc, ks->lockmode != AccessShareLock);
+}
+
+/* close (keystore.h): SPI keeps nothing open between statements */
+static void
+kc_close(KeyStore *ks)
+{
 }
 
 /* The statement arguments for id: routing, owner by name, scope, key. */
@@ -840,13 +838,15 @@ kc_id_args(const KsCitus *kc, const KeyId *id, Datum *args)
 }
 
 /*
- * ks_citus_fetch reads id's row: KS_ACTIVE with the statement's snapshot,
- * KS_LATEST (and KS_DIRTY, which SQL cannot read) with a new one.
+ * fetch (keystore.h) reads id's row: KS_ACTIVE with the statement's
+ * snapshot, KS_LATEST (and KS_DIRTY, which SQL cannot read) with a new
+ * one.  Every row it reads is in the snapshot it reads with.
  */
-bool
-ks_citus_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which, KeyRow *row)
+static bool
+kc_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
+		 bool check_xact_snapshot, KeyRow *row)
 {
-	KsCitus    *kc = ks->citus;
+	KsCitus    *kc = KS_CITUS(ks);
 	MemoryContext callcxt = CurrentMemoryContext;
 	KsCitusPlans *p;
 	Datum		args[4];
@@ -929,7 +929,7 @@ typedef enum KcWriteKind
 static uint64
 kc_write(KeyStore *ks, KeyRow *row, KcWriteKind kind)
 {
-	KsCitus    *kc = ks->citus;
+	KsCitus    *kc = KS_CITUS(ks);
 	KsCitusPlans *p;
 	Datum		args[KC_NCOLS];
 	char		nulls[KC_NCOLS];
@@ -961,9 +961,9 @@ kc_write(KeyStore *ks, KeyRow *row, KcWriteKind kind)
 	return n;
 }
 
-/* ks_citus_insert writes row as a new row of the routed key table. */
-void
-ks_citus_insert(KeyStore *ks, KeyRow *row)
+/* insert (keystore.h): a new row of the routed key table */
+static void
+kc_insert(KeyStore *ks, KeyRow *row)
 {
 	if (kc_write(ks, row, KC_INSERT) != 1)
 		elog(ERROR, "routed key insert wrote no row");
@@ -973,9 +973,9 @@ ks_citus_insert(KeyStore *ks, KeyRow *row)
 	row->in_snapshot = true;
 }
 
-/* ks_citus_update: as ks_update; TM_Deleted when the row is gone. */
-TM_Result
-ks_citus_update(KeyStore *ks, KeyRow *row)
+/* update (keystore.h), by the row's identity */
+static TM_Result
+kc_update(KeyStore *ks, KeyRow *row)
 {
 	if (kc_write(ks, row, KC_UPDATE) == 0)
 		return TM_Deleted;
@@ -983,15 +983,59 @@ ks_citus_update(KeyStore *ks, KeyRow *row)
 	return TM_Ok;
 }
 
-/* ks_citus_delete: as ks_delete; TM_Deleted when the row was gone. */
-TM_Result
-ks_citus_delete(KeyStore *ks, KeyRow *row)
+/* delete (keystore.h), by the row's identity */
+static TM_Result
+kc_delete(KeyStore *ks, KeyRow *row)
 {
 	uint64		n = kc_write(ks, row, KC_DELETE);
 
 	row->found = false;
 	return n > 0 ? TM_Ok : TM_Deleted;
 }
+
+/* fetch_tid (keystore.h): no positions here, so by identity */
+static bool
+kc_fetch_tid(KeyStore *ks, const KeyId *id, ItemPointer tid, KeyRow *row)
+{
+	return kc_fetch(ks, id, KS_LATEST, false, row);
+}
+
+/* prefetch (keystore.h): none; each key is one statement anyway */
+static KsPrefetched *
+kc_prefetch(KeyStore *ks, const KeyId *const *ids, int n)
+{
+	return NULL;
+}
+
+/* fingerprint_value (keystore.h): a routed key table stores digests */
+static Datum
+kc_fingerprint_value(const KeyStore *ks, text *fingerprint)
+{
+	if (fingerprint == NULL)
+		return (Datum) 0;
+	return PointerGetDatum(idem_fingerprint_digest(VARDATA_ANY(fingerprint),
+												   VARSIZE_ANY_EXHDR(fingerprint)));
+}
+
+/*
+ * The routed store.  A row's lease_holder_pid is a worker backend of a
+ * coordinator connection (docs/citus.md), and a read through SPI costs far
+ * more than an uncontended key lock.
+ */
+static const KeyStoreRoutine kc_routine = {
+	.name = "citus",
+	.holder_pids_local = false,
+	.lock_before_read = true,
+	.open = kc_open,
+	.close = kc_close,
+	.fetch = kc_fetch,
+	.fetch_tid = kc_fetch_tid,
+	.prefetch = kc_prefetch,
+	.insert = kc_insert,
+	.update = kc_update,
+	.delete = kc_delete,
+	.fingerprint_value = kc_fingerprint_value,
+};
 
 /* ---------- transaction ends ---------- */
 
@@ -1033,7 +1077,6 @@ kc_xact_callback(XactEvent event, void *arg)
 			kc_writes = NIL;
 			kc_checked = NIL;
 			kc_locked = NIL;
-			ks_citus_current = NULL;
 			break;
 		default:
 			break;

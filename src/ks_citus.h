@@ -5,13 +5,11 @@
  *	  with a business table, read and written through SPI so that Citus
  *	  routes every statement to the shard of the call's routing value.
  *
- *	  The seam with keystore.c: while a routed entry point runs, it sets
- *	  the current target (ks_citus_enter/ks_citus_leave), and ks_open of
- *	  keystore.c then gives the KeyStore a KsCitus instead of opening the
- *	  plain table; every ks_* function of keystore.c hands a KeyStore with
- *	  a KsCitus to the ks_citus_* function of the same name.  Outside a
- *	  routed call nothing here runs, so plain PostgreSQL keeps the direct
- *	  heap path untouched.
+ *	  It implements keystore.h's interface.  A routed entry point fills a
+ *	  KsCitus (ks_citus_target) and enters it (ks_enter); every ks_open
+ *	  until it leaves opens this store instead of the plain one
+ *	  (ks_heap.c).  Outside a routed call nothing here runs but the check
+ *	  that the plain table is usable (ks_citus_refuse_plain).
  *-------------------------------------------------------------------------
  */
 #ifndef IDEMPOTENCY_KS_CITUS_H
@@ -25,6 +23,7 @@
 /* What a routed call works on: its key table and its routing value */
 typedef struct KsCitus
 {
+	KsTarget	target;			/* first: keystore.h's view of it */
 	Oid			relid;			/* idempotency.keys_<colocation id> */
 	Oid			routing_type;
 	Datum		routing;
@@ -32,20 +31,10 @@ typedef struct KsCitus
 	struct KsCitusPlans *plans; /* the table's prepared statements */
 } KsCitus;
 
-extern KsCitus *ks_citus_current;
-
-extern void ks_citus_enter(KsCitus *target, Oid relid, Oid routing_type,
-						   Datum routing);
-extern void ks_citus_leave(KsCitus *previous);
-
-extern void ks_citus_open(KeyStore *ks, LOCKMODE lockmode);
-extern bool ks_citus_fetch(KeyStore *ks, const KeyId *id, KsSnapshot which,
-						   KeyRow *row);
-extern void ks_citus_insert(KeyStore *ks, KeyRow *row);
-extern TM_Result ks_citus_update(KeyStore *ks, KeyRow *row);
-extern TM_Result ks_citus_delete(KeyStore *ks, KeyRow *row);
+extern void ks_citus_target(KsCitus *target, Oid relid, Oid routing_type,
+							Datum routing);
 extern void ks_citus_init(void);
-extern void ks_citus_refuse_plain(Relation heap);
+extern void ks_citus_refuse_plain(Oid relid);
 
 /* Shards and their locks, for citus.c's planner hook too */
 extern int64 ks_citus_shard_id(Oid relid, Oid routing_type, Datum routing);

@@ -25,18 +25,18 @@
 #include "utils/timestamp.h"
 
 #include "idempotency.h"
-#include "ks_citus.h"
+#include "keystore.h"
 #include "locks.h"
 #include "stats.h"
 
 /*
  * idem_key_id makes the identity of key in scope for owner, in the key table
- * of the running call: a routed one (ks_citus_current) or the plain one.
+ * of the running call: a routed one (ks_target) or the plain one.
  */
 void
 idem_key_id(KeyId *id, Oid owner, text *scope, text *key)
 {
-	id->table = ks_citus_current != NULL ? ks_citus_current->relid : InvalidOid;
+	id->table = ks_target_table();
 	id->owner = owner;
 	id->scope = scope;
 	id->key = key;

@@ -54,7 +54,6 @@
 #include "compat.h"
 #include "idempotency.h"
 #include "keystore.h"
-#include "ks_citus.h"
 #include "locks.h"
 
 PG_FUNCTION_INFO_V1(idempotency_once);
@@ -758,18 +757,18 @@ once_run(OncePlan *plan, const OnceParams *p, const KeyId *id, MemoryContext res
 	IdemRunningOnce running;
 	volatile int rc;
 	uint64		i;
-	KsCitus    *routed = ks_citus_current;
+	KsTarget   *routed;
 
 	once_depth++;
 	idem_running_once_push(&running, id);
-	ks_citus_leave(NULL);
+	routed = ks_enter(NULL);	/* the body's own calls are plain */
 	PG_TRY();
 	{
 		rc = SPI_execute_plan(spiplan, p->values, p->nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
-		ks_citus_leave(routed);
+		ks_leave(routed);
 		idem_running_once_pop(&running);
 		once_depth--;
 	}
@@ -906,7 +905,7 @@ once_common(FunctionCallInfo fcinfo, bool is_uuid, bool with_options)
 		case CLAIM_IN_PROGRESS:
 			{
 				/* a routed row's holder pid is not the client's (docs/citus.md) */
-				bool		known = ks_citus_current == NULL;
+				bool		known = ks_chosen()->holder_pids_local;
 				bool		ours = known && !row.nulls[Anum_keys_lease_holder_pid - 1] &&
 					DatumGetInt32(row.values[Anum_keys_lease_holder_pid - 1]) == MyProcPid;
 

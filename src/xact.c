@@ -32,6 +32,7 @@
 
 #include "idempotency.h"
 #include "keystore.h"
+#include "ks_heap.h"
 #include "locks.h"
 #include "stats.h"
 #include "xact.h"
