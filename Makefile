@@ -5,7 +5,8 @@
 EXTENSION    = idempotency
 EXTVERSION   = 1.1
 MODULE_big   = idempotency
-OBJS         = src/idempotency.o src/keystore.o src/ks_heap.o src/fingerprint.o \
+OBJS         = src/idempotency.o src/ks_choose.o src/ks_heap.o src/fingerprint.o \
+               src/srf.o \
                src/locks.o src/api.o \
                src/xact.o src/once.o src/worker.o src/stats.o \
                src/batch.o src/ks_citus.o src/citus.o

@@ -33,14 +33,16 @@
 #include "storage/procarray.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/uuid.h"
 
 #include "api.h"
-#include "idempotency.h"
+#include "common.h"
 #include "keystore.h"
+#include "ks_choose.h"
 #include "locks.h"
 #include "stats.h"
 #include "xact.h"
@@ -62,6 +64,34 @@ static const char *const outcome_names[] = {
 	[CLAIM_IN_PROGRESS] = "in_progress",
 	[CLAIM_RECOVERED] = "recovered",
 };
+
+/* GUCs (idem_api_define_gucs); batch.c and once.c read the ttl too */
+int			idem_default_ttl = 24 * 60 * 60;	/* seconds */
+int			idem_max_response_size = 1024 * 1024;	/* bytes */
+
+/*
+ * idem_api_define_gucs defines the GUCs of the key API (from _PG_init):
+ * the default time to live of a key and the largest response stored.
+ */
+void
+idem_api_define_gucs(void)
+{
+	DefineCustomIntVariable("idempotency.default_ttl",
+							"Time to live of a key when claim() is given no ttl.",
+							"A key past its expiry counts as absent and is deleted by the expiry worker or purge().",
+							&idem_default_ttl,
+							24 * 60 * 60, 1, IDEM_MAX_TTL_SECS,
+							PGC_USERSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("idempotency.max_response_size",
+							"Largest response complete() or once() may store.",
+							"Measured on the uncompressed jsonb value.",
+							&idem_max_response_size,
+							1024 * 1024, 1024, 256 * 1024 * 1024,
+							PGC_SUSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+}
 
 /* ---------- arguments ---------- */
 

@@ -13,6 +13,12 @@
 
 #include "keystore.h"
 
+/* GUCs (api.c) */
+extern int	idem_default_ttl;		/* seconds */
+extern int	idem_max_response_size; /* bytes */
+
+extern void idem_api_define_gucs(void);
+
 typedef enum ClaimOutcome
 {
 	CLAIM_CLAIMED,

@@ -40,9 +40,11 @@
 
 #include "api.h"
 #include "batch.h"
-#include "idempotency.h"
+#include "common.h"
 #include "keystore.h"
+#include "ks_choose.h"
 #include "locks.h"
+#include "srf.h"
 #include "stats.h"
 #include "xact.h"
 

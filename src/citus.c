@@ -61,6 +61,7 @@
 #include "utils/syscache.h"
 
 #include "keystore.h"
+#include "ks_choose.h"
 #include "ks_citus.h"
 
 PG_FUNCTION_INFO_V1(idempotency_routed_claim);

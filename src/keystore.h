@@ -4,8 +4,9 @@
  *	  identity, through one struct of callbacks (KeyStoreRoutine) that each
  *	  store fills.  Two stores implement it: the plain key table through
  *	  the heap and its indexes (ks_heap.c), and the routed key table of a
- *	  Citus entry point through SPI (ks_citus.c).  keystore.c chooses one
- *	  per ks_open; callers hold only the interface.
+ *	  Citus entry point through SPI (ks_citus.c).  ks_choose.c chooses one
+ *	  per ks_open; callers hold only the interface.  This header has no
+ *	  file of its own: it is what the stores and their callers share.
  *
  *	  Callers serialise writers of one key with the key's advisory lock
  *	  (locks.c); a store itself takes only the relation locks that any
@@ -52,8 +53,8 @@ typedef enum KsSnapshot
 } KsSnapshot;
 
 /*
- * A key's identity, with the hash of its lock tag (locks.c).  Made only by
- * idem_key_id; the hash is computed at its first use (a replay that takes
+ * A key's identity, with the hash of its lock tag (locks.c).  Made by
+ * idem_key_id (ks_choose.c), or by a store for its own keys; the hash is computed at its first use (a replay that takes
  * no lock needs none) and then serves every lock and lookup of the call.
  * A key of a routed key table (ks_target) is another key than the same
  * owner, scope and key in the plain table: table tells them apart
@@ -126,7 +127,7 @@ typedef struct KeyStore
  * The key store interface.  A store fills one KeyStoreRoutine; api.c,
  * batch.c, once.c and xact.c call through it (the ks_* functions below)
  * and never ask which store they hold.  ks_open chooses the store
- * (keystore.c).  The contract every store keeps:
+ * (ks_choose.c).  The contract every store keeps:
  *
  * What the caller holds: the advisory lock of each key it writes
  * (locks.c), from before its first fetch of the key to the end of the
@@ -189,20 +190,30 @@ typedef struct KeyStoreRoutine
 	Datum		(*fingerprint_value) (const KeyStore *ks, text *fingerprint);
 } KeyStoreRoutine;
 
-/* Choosing the store (keystore.c) */
-extern KsTarget *ks_target;
-extern KsTarget *ks_enter(KsTarget *target);
-extern void ks_leave(KsTarget *previous);
-extern const KeyStoreRoutine *ks_chosen(void);
-
-#define ks_open(ks) ks_open_mode((ks), RowExclusiveLock)
-extern void ks_open_mode(KeyStore *ks, LOCKMODE lockmode);
-
-/* The key table of the running call (KeyId.table): InvalidOid, the plain one */
-static inline Oid
-ks_target_table(void)
+/*
+ * ks_init readies ks for routine's open: the fields every store shares.
+ * Only a store's own opening function calls it (ks_choose.c, ks_heap.c).
+ */
+static inline void
+ks_init(KeyStore *ks, const KeyStoreRoutine *routine, LOCKMODE lockmode)
 {
-	return ks_target != NULL ? ks_target->table : InvalidOid;
+	ks->routine = routine;
+	ks->lockmode = lockmode;
+	ks->reuse_scan = false;
+	ks->next_fetch = NULL;
+	ks->state = NULL;
+}
+
+/* ks_key_id_init makes the identity of key in scope for owner in table */
+static inline void
+ks_key_id_init(KeyId *id, Oid table, Oid owner, text *scope, text *key)
+{
+	id->table = table;
+	id->owner = owner;
+	id->scope = scope;
+	id->key = key;
+	id->hashed = false;
+	id->hash = 0;
 }
 
 /* The operations, through the open store's routine */

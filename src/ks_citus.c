@@ -76,11 +76,10 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "common.h"
 #include "fingerprint.h"
-#include "idempotency.h"
 #include "keystore.h"
 #include "ks_citus.h"
-#include "locks.h"
 #include "stats.h"
 #include "xact.h"
 
@@ -503,9 +502,9 @@ kc_remember_write(const KsCitus *kc, const KeyRow *row, bool deleted)
 
 	w->relid = kc->relid;
 	w->routing_text = pstrdup(kc->routing_text);
-	idem_key_id(&w->id, DatumGetObjectId(row->values[Anum_keys_owner - 1]),
-				(text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_scope - 1])),
-				(text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_key - 1])));
+	ks_key_id_init(&w->id, kc->relid, DatumGetObjectId(row->values[Anum_keys_owner - 1]),
+				   (text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_scope - 1])),
+				   (text *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(row->values[Anum_keys_key - 1])));
 	w->open_claim = !deleted &&
 		row->nulls[Anum_keys_lease_expires_at - 1] &&
 		KR_TEXT_EQ(row, Anum_keys_state, cstring_to_text("in_progress"));
@@ -937,9 +936,9 @@ kc_write(KeyStore *ks, KeyRow *row, KcWriteKind kind)
 	int			i;
 	uint64		n;
 
-	idem_key_id(&id, DatumGetObjectId(row->values[Anum_keys_owner - 1]),
-				DatumGetTextPP(row->values[Anum_keys_scope - 1]),
-				DatumGetTextPP(row->values[Anum_keys_key - 1]));
+	ks_key_id_init(&id, kc->relid, DatumGetObjectId(row->values[Anum_keys_owner - 1]),
+				   DatumGetTextPP(row->values[Anum_keys_scope - 1]),
+				   DatumGetTextPP(row->values[Anum_keys_key - 1]));
 	kc_ensure_placement(kc, true);	/* done at open, unless opened to read */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -191,6 +191,18 @@ ksh_open(KeyStore *ks, KsTarget *target)
 	h->pkey = index_open(pkoid, ks->lockmode);
 }
 
+/*
+ * ks_heap_open opens the plain store whatever store the running call
+ * uses: for the checks at a transaction's end (xact.c), which concern
+ * plain keys only.
+ */
+void
+ks_heap_open(KeyStore *ks, LOCKMODE lockmode)
+{
+	ks_init(ks, &ks_heap_routine, lockmode);
+	ksh_open(ks, NULL);
+}
+
 static void
 ksh_close(KeyStore *ks)
 {

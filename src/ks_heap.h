@@ -12,6 +12,8 @@
 
 extern const KeyStoreRoutine ks_heap_routine;
 
+extern void ks_heap_open(KeyStore *ks, LOCKMODE lockmode);
+
 /* The plain key table's OID; ks_relid raises an error where it is absent */
 extern Oid	ks_relid(void);
 extern Oid	ks_relid_if_exists(void);

@@ -24,25 +24,9 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
-#include "idempotency.h"
-#include "keystore.h"
+#include "common.h"
 #include "locks.h"
 #include "stats.h"
-
-/*
- * idem_key_id makes the identity of key in scope for owner, in the key table
- * of the running call: a routed one (ks_target) or the plain one.
- */
-void
-idem_key_id(KeyId *id, Oid owner, text *scope, text *key)
-{
-	id->table = ks_target_table();
-	id->owner = owner;
-	id->scope = scope;
-	id->key = key;
-	id->hashed = false;
-	id->hash = 0;
-}
 
 /*
  * idem_key_hash is the 64-bit hash of (owner, scope, key) that is id's lock

@@ -14,7 +14,6 @@
 #define IDEM_WAIT_LOCK_TIMEOUT	(-1)	/* wait as long as lock_timeout allows */
 #define IDEM_WAIT_NEVER			0
 
-extern void idem_key_id(KeyId *id, Oid owner, text *scope, text *key);
 extern uint64 idem_key_hash(const KeyId *id);
 extern bool idem_lock_key(const KeyId *id, int64 wait_ms);
 extern void idem_unlock_key(const KeyId *id);

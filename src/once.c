@@ -51,9 +51,10 @@
 #include "utils/syscache.h"
 
 #include "api.h"
+#include "common.h"
 #include "compat.h"
-#include "idempotency.h"
 #include "keystore.h"
+#include "ks_choose.h"
 #include "locks.h"
 
 PG_FUNCTION_INFO_V1(idempotency_once);

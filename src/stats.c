@@ -51,8 +51,9 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "common.h"
 #include "compat.h"
-#include "idempotency.h"
+#include "srf.h"
 #include "stats.h"
 
 PG_FUNCTION_INFO_V1(idempotency_stats_1_1);

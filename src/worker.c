@@ -78,7 +78,8 @@
 #include "utils/tuplestore.h"
 
 #include "compat.h"
-#include "idempotency.h"
+#include "common.h"
+#include "srf.h"
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(idempotency_expiry_worker_state);

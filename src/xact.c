@@ -30,7 +30,7 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
-#include "idempotency.h"
+#include "common.h"
 #include "keystore.h"
 #include "ks_heap.h"
 #include "locks.h"
@@ -349,7 +349,7 @@ xact_check_claims(bool prepare)
 			/* Dropped in this very transaction: its keys went with it. */
 			if (!OidIsValid(ks_relid_if_exists()))
 				return;
-			ks_open(&ks);
+			ks_heap_open(&ks, RowExclusiveLock);
 			opened = true;
 		}
 		if (c->pending ||

@@ -1,22 +1,14 @@
 /*-------------------------------------------------------------------------
- * idempotency.h
- *	  Declarations shared by every part of the extension: the GUC variables
- *	  defined in idempotency.c, the extension's own SQLSTATEs and the limits
- *	  that the SQL API enforces.
+ * common.h
+ *	  Definitions shared by every part of the extension and owned by none:
+ *	  the extension's own SQLSTATEs, the limits that the SQL API enforces
+ *	  and the lock class of its advisory locks.  No functions, no state.
  *-------------------------------------------------------------------------
  */
-#ifndef IDEMPOTENCY_H
-#define IDEMPOTENCY_H
+#ifndef IDEMPOTENCY_COMMON_H
+#define IDEMPOTENCY_COMMON_H
 
 #include "postgres.h"
-
-#include "fmgr.h"
-#include "access/tupdesc.h"
-#include "utils/tuplestore.h"
-
-/* GUCs (idempotency.c) */
-extern int	idem_default_ttl;		/* seconds */
-extern int	idem_max_response_size; /* bytes */
 
 /*
  * The extension's SQLSTATEs: class IK (implementation-defined).  Every code
@@ -42,7 +34,4 @@ extern int	idem_max_response_size; /* bytes */
 /* The lock class of the extension's advisory locks (pg_locks.objsubid) */
 #define IDEM_LOCK_CLASS		0x4944	/* "ID" */
 
-extern Tuplestorestate *idem_srf_begin(FunctionCallInfo fcinfo, int ncols,
-									   TupleDesc *tupdesc);
-
-#endif							/* IDEMPOTENCY_H */
+#endif							/* IDEMPOTENCY_COMMON_H */

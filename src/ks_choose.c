@@ -1,5 +1,5 @@
 /*-------------------------------------------------------------------------
- * keystore.c
+ * ks_choose.c
  *	  Chooses the key store of each ks_open (keystore.h): the plain key
  *	  table (ks_heap.c), or, inside a routed entry point of Citus
  *	  (citus.c), the routed key table it entered (ks_citus.c).  Nothing
@@ -13,10 +13,11 @@
 #include "postgres.h"
 
 #include "keystore.h"
+#include "ks_choose.h"
 #include "ks_citus.h"
 #include "ks_heap.h"
 
-KsTarget   *ks_target = NULL;
+static KsTarget *ks_target = NULL;
 
 /*
  * ks_enter makes target (NULL: the plain key table) the store of every
@@ -55,12 +56,19 @@ ks_open_mode(KeyStore *ks, LOCKMODE lockmode)
 {
 	KsTarget   *target = ks_target;
 
-	ks->routine = ks_chosen();
-	ks->lockmode = lockmode;
-	ks->reuse_scan = false;
-	ks->next_fetch = NULL;
-	ks->state = NULL;
+	ks_init(ks, ks_chosen(), lockmode);
 	ks->routine->open(ks, target);
 	if (target == NULL)
 		ks_citus_refuse_plain(ks_relid());	/* never read a Citus shell */
+}
+
+/*
+ * idem_key_id makes the identity of key in scope for owner, in the key table
+ * of the running call: a routed one (ks_enter) or the plain one.
+ */
+void
+idem_key_id(KeyId *id, Oid owner, text *scope, text *key)
+{
+	ks_key_id_init(id, ks_target != NULL ? ks_target->table : InvalidOid,
+				   owner, scope, key);
 }
