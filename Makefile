@@ -8,7 +8,8 @@ MODULE_big   = idempotency
 OBJS         = src/idempotency.o src/ks_choose.o src/ks_heap.o src/fingerprint.o \
                src/srf.o \
                src/locks.o src/api.o \
-               src/xact.o src/once.o src/worker.o src/stats.o \
+               src/xact.o src/once.o src/worker.o src/launcher.o \
+               src/expiry.o src/schedule.o src/stats.o \
                src/batch.o src/ks_citus.o src/citus.o
 
 # Released scripts are frozen (docs/releases.md): idempotency--1.0.sql is
