@@ -48,6 +48,19 @@ idem_fingerprint_digest(const char *data, int len)
 }
 
 /*
+ * idem_fingerprint_value: what a key table that stores digests holds for a
+ * fingerprint given as text, (Datum) 0 for none (NULL).
+ */
+Datum
+idem_fingerprint_value(text *fingerprint)
+{
+	if (fingerprint == NULL)
+		return (Datum) 0;
+	return PointerGetDatum(idem_fingerprint_digest(VARDATA_ANY(fingerprint),
+												   VARSIZE_ANY_EXHDR(fingerprint)));
+}
+
+/*
  * idempotency.fingerprint_digest(text) -> text: the digest a 1.1 key table
  * stores for a fingerprint (the upgrade from 1.0 converts with it).
  */

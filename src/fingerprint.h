@@ -20,5 +20,6 @@
 #define IDEM_FINGERPRINT_DIGEST_CHECK "idempotency_keys_fingerprint_check"
 
 extern text *idem_fingerprint_digest(const char *data, int len);
+extern Datum idem_fingerprint_value(text *fingerprint);
 
 #endif							/* IDEMPOTENCY_FINGERPRINT_H */

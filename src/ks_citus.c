@@ -1010,10 +1010,7 @@ kc_prefetch(KeyStore *ks, const KeyId *const *ids, int n)
 static Datum
 kc_fingerprint_value(const KeyStore *ks, text *fingerprint)
 {
-	if (fingerprint == NULL)
-		return (Datum) 0;
-	return PointerGetDatum(idem_fingerprint_digest(VARDATA_ANY(fingerprint),
-												   VARSIZE_ANY_EXHDR(fingerprint)));
+	return idem_fingerprint_value(fingerprint);
 }
 
 /*

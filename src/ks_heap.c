@@ -655,12 +655,9 @@ ks_index_insert(KsHeap *h, ItemPointer tid, const KeyRow *row, bool summarizing_
 static Datum
 ksh_fingerprint_value(const KeyStore *ks, text *fingerprint)
 {
-	if (fingerprint == NULL)
-		return (Datum) 0;
 	if (!KS_HEAP(ks)->fingerprint_digest)
-		return PointerGetDatum(fingerprint);
-	return PointerGetDatum(idem_fingerprint_digest(VARDATA_ANY(fingerprint),
-												   VARSIZE_ANY_EXHDR(fingerprint)));
+		return PointerGetDatum(fingerprint);	/* (Datum) 0 for none */
+	return idem_fingerprint_value(fingerprint);
 }
 
 /* insert (keystore.h): a new heap tuple and its index entries */
