@@ -28,6 +28,50 @@ const CLAIM_SQL = `SELECT outcome, response, response_code, recovery_point, leas
                          make_interval(secs => $4::float8),
                          make_interval(secs => $5::float8),
                          make_interval(secs => $6::float8))`;
+// The claim and complete() of the transaction flow as statements prepared
+// on the server, once per connection: a statement sent as text is parsed
+// and planned again each time, which costs the server more than the claim
+// itself (bench/http/README.md).  EXECUTE with literals shares a round trip
+// with BEGIN, COMMIT or ROLLBACK in one simple-protocol message.  The names
+// carry a version: another copy of this package prepares the same text.
+// A connection that lost them (DEALLOCATE ALL, DISCARD ALL, a pooler that
+// hands each transaction another server connection) answers 26000; the
+// middleware then sends the statements' text on that connection from then
+// on.  A connection that already has them (42P05) uses them.
+const CLAIM_NAME = 'idempotency_claim_v1';
+const COMPLETE_NAME = 'idempotency_complete_v1';
+const PREPARE_SQL = `PREPARE ${CLAIM_NAME}(text, text, text, float8, float8, float8) AS ${CLAIM_SQL}; ` +
+  `PREPARE ${COMPLETE_NAME}(text, jsonb, int4, text) AS ` +
+  'SELECT FROM idempotency.complete($1::text, $2::jsonb, $3::int4, $4::text)';
+// on the pg.Client: undefined (not prepared yet), PENDING (the PREPAREs
+// sent, their answer not yet read), true, or false (text)
+const PREPARED = Symbol.for('idempotency.prepared.v1');
+const PENDING = 'pending';
+
+/**
+ * After a failed statement: true when it failed because the connection
+ * lacked the prepared statements or already had them, after which the
+ * next attempt sends what the connection needs.
+ */
+function preparedFailed(client, err) {
+  const code = err && err.code;
+  if (code === '26000' && client[PREPARED] !== false) {
+    client[PREPARED] = false;
+    return true;
+  }
+  if (code === '42P05' && client[PREPARED] === PENDING) {
+    client[PREPARED] = true;
+    return true;
+  }
+  if (client[PREPARED] === PENDING) client[PREPARED] = undefined;
+  return false;
+}
+
+/** After the claim's message succeeded: its PREPAREs, if any, did too. */
+function preparedSent(client) {
+  if (client[PREPARED] === PENDING) client[PREPARED] = true;
+}
+
 // How long a duplicate whose key is held waits before it claims again
 // (no connection held meanwhile), doubling from the first to the last,
 // less a random part of up to half (duplicates of one burst spread out);
@@ -391,14 +435,31 @@ function idempotency(options) {
     return true;
   }
 
-  // The claim as SQL text with literals, to share a round trip with BEGIN.
-  // One pass over the parameters, each replaced by a function: a literal is
-  // never searched again, and "$&" or "$'" in a key stays text.
+  // The claim with literals, to share a round trip with BEGIN: EXECUTE of
+  // the prepared claim (preceded by the PREPAREs on a connection's first
+  // use), or the statement's text on a connection that cannot keep them.
+  // One pass over the text's parameters, each replaced by a function: a
+  // literal is never searched again, and "$&" or "$'" in a key stays text.
   function claimText(client, key, scope, fp, waitMs, leaseMs) {
     const lit = (v) => literal(client, v);
     const num = (v) => (v === null ? 'NULL' : String(Number(v)));
     const values = [lit(key), lit(scope), lit(fp), num(secs(waitMs)), num(secs(leaseMs)), num(secs(o.ttl))];
-    return CLAIM_SQL.replace(/\$([1-6])(?=::)/g, (_, n) => values[Number(n) - 1]);
+    if (client[PREPARED] === false) {
+      return CLAIM_SQL.replace(/\$([1-6])(?=::)/g, (_, n) => values[Number(n) - 1]);
+    }
+    const execute = `EXECUTE ${CLAIM_NAME}(${values.join(', ')})`;
+    if (client[PREPARED] === true) return execute;
+    client[PREPARED] = PENDING;	// preparedSent() or preparedFailed() tells
+    return `${PREPARE_SQL}; ${execute}`;
+  }
+
+  // complete() and COMMIT, in one round trip, on the claim's connection.
+  function completeText(client, key, stored, status, scope) {
+    const lit = (v) => literal(client, v);
+    const args = `${lit(key)}, ${lit(stored)}::jsonb, ${Number(status)}, ${lit(scope)}`;
+    return client[PREPARED] === true ?
+      `EXECUTE ${COMPLETE_NAME}(${args}); COMMIT` :
+      `SELECT FROM idempotency.complete(${args}); COMMIT`;
   }
 
   // Duplicates of this process waiting for a key's holder, by key: the
@@ -445,10 +506,13 @@ function idempotency(options) {
     let row;
     try {
       const r = await client.query(`BEGIN; ${claimText(client, key, scope, fp, 0, null)}; ROLLBACK`);
-      row = r[1].rows[0];
+      preparedSent(client);
+      row = r[r.length - 2].rows[0];
     } catch (err) {
       forget(scope, key);
       await rollback(client, ctx);
+      // the transaction sends what this connection needs
+      if (!ctx.broken && preparedFailed(client, err)) return false;
       // a mismatch and the like are answered here; anything else, the
       // transaction meets again and handles as for any key
       return !ctx.broken && !TRANSIENT.has(err && err.code) && answerError(res, err);
@@ -476,7 +540,8 @@ function idempotency(options) {
       let cap = null;
       try {
         const started = await client.query(`BEGIN; ${claimText(client, key, scope, fp, 0, null)}`);
-        const row = started[1].rows[0];
+        preparedSent(client);
+        const row = started[started.length - 1].rows[0];
         if (row.outcome === 'completed') {
           // the replay wrote nothing: answer first, end the transaction after
           sendStored(res, row.response, row.response_code, o.replayHeader);
@@ -495,10 +560,8 @@ function idempotency(options) {
         const status = res.statusCode;
         const body = cap.body();
         if (shouldStore(status)) {
-          const lit = (v) => literal(client, v);
           const stored = JSON.stringify(storedResponse(res, body, storeHeaders));
-          await client.query(`SELECT FROM idempotency.complete(${lit(key)}, ${lit(stored)}::jsonb, ${
-            Number(status)}, ${lit(scope)}); COMMIT`);
+          await client.query(completeText(client, key, stored, status, scope));
           remember(scope, key);
         } else {
           await client.query('ROLLBACK');
@@ -507,6 +570,20 @@ function idempotency(options) {
         res.end(body);
         return;
       } catch (err) {
+        // a connection without the prepared statements, or with them
+        // already: once more, with what it needs (not a retry of the
+        // request's own: the handler runs again only where it may)
+        if (preparedFailed(client, err) && (handler || !cap)) {
+          await rollback(client, ctx);
+          if (cap) {
+            cap.reset();
+            cap.release();
+          }
+          if (!ctx.broken) {
+            attempt--;
+            continue;
+          }
+        }
         if (await retryAfterFailure(client, ctx, cap, err, attempt, handler)) continue;
         if (err === STOP) return next();
         answerFailure(res, next, err, ctx);

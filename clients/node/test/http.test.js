@@ -508,6 +508,44 @@ test('a retry of a key seen completed is answered in one round trip, without a C
   assert.equal(await runs(key), 1);
 });
 
+test('the claim and complete() are prepared once per connection, and the text serves one that lost them', async () => {
+  // one connection, the request's: the handler needs no other
+  const one = (await startServer({ POOL_MAX: '1' })).url;
+  const fresh = async (url) => {
+    const key = newKey();
+    const l = label();
+    const r = await post('/lean', { url, key, body: { label: l } });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.headers.get('idempotent-replayed'), null);
+    const again = await post('/lean', { url, key, body: { label: l } });
+    assert.equal(again.status, 201);
+    assert.equal(again.text, r.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(await orders(l), 1);
+  };
+  await db.query('SELECT pg_stat_statements_reset()');
+  await fresh(one);
+  await fresh(one);
+  // prepared once, executed for every claim and complete()
+  assert.equal(await statements('PREPARE idempotency_claim_v1%'), 4);
+  assert.equal(await statements('PREPARE idempotency_complete_v1%'), 2);
+  assert.equal(await statements('SELECT%FROM idempotency.claim(%'), 0);
+  // a pooler's reset: the next claim fails with 26000, nothing is claimed,
+  // and that connection gets the statements' text from then on
+  assert.equal((await fetch(`${one}/debug/deallocate`, { method: 'POST' })).status, 200);
+  await db.query('SELECT pg_stat_statements_reset()');
+  await fresh(one);
+  await fresh(one);
+  assert.equal(await statements('PREPARE idempotency_claim_v1%'), 0);
+  assert.equal(await statements('SELECT%FROM idempotency.claim(%'), 4);
+  assert.equal(await statements('SELECT FROM idempotency.complete(%'), 2);
+  // a connection that has statements of those names already uses them
+  const other = (await startServer({ POOL_MAX: '1' })).url;
+  assert.equal((await fetch(`${other}/debug/prepare`, { method: 'POST' })).status, 200);
+  await fresh(other);
+  await fresh(other);
+});
+
 test('rememberCompleted: 0 replays in a transaction that commits', async () => {
   const key = newKey();
   const l = label();

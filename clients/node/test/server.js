@@ -108,10 +108,34 @@ async function main() {
   app.post('/fp', byAmount(orderHandler));
   app.post('/pay', leased(payHandler));
   app.post('/forgetful', forgetful(orderHandler));
+  // a handler that needs no connection besides the request's (POOL_MAX=1)
+  app.post('/lean', idem(async (req, res) => {
+    const r = await req.db.query('INSERT INTO orders (label) VALUES ($1) RETURNING id', [req.body.label]);
+    res.status(201).json({ id: Number(r.rows[0].id) });
+  }));
   app.use('/mw', mw);
   app.post('/mw/items', (req, res, next) => orderHandler(req, res).catch(next));
   app.post('/mw/other', orderHandlerWithoutKey);
   app.get('/debug/listeners', (req, res) => { res.json({ leftOver }); });
+  // on every connection of the pool (POOL_MAX of them, checked out
+  // together): what a pooler's reset does, or statements of the
+  // middleware's names prepared before it prepares them
+  const everyConnection = async (sql) => {
+    const clients = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+    try {
+      for (const c of clients) await c.query(sql);
+    } finally {
+      for (const c of clients) c.release();
+    }
+  };
+  app.post('/debug/deallocate', (req, res, next) => everyConnection('DEALLOCATE ALL').then(() => res.json({})).catch(next));
+  app.post('/debug/prepare', (req, res, next) => everyConnection(`
+    PREPARE idempotency_claim_v1(text, text, text, float8, float8, float8) AS
+      SELECT outcome, response, response_code, recovery_point, lease_token
+        FROM idempotency.claim($1, $2, $3, make_interval(secs => $4), make_interval(secs => $5),
+                               make_interval(secs => $6));
+    PREPARE idempotency_complete_v1(text, jsonb, int4, text) AS
+      SELECT FROM idempotency.complete($1, $2, $3, $4)`).then(() => res.json({})).catch(next));
   const server = app.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
     process.stdout.write(`listening ${server.address().port}\n`);
   });

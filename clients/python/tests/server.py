@@ -9,6 +9,7 @@ middleware instance, selected by the ``routes`` option.
 Prints "listening PORT" once its socket accepts connections."""
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -22,7 +23,8 @@ from psycopg_pool import AsyncConnectionPool
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 from idempotency_asgi import IdempotencyMiddleware  # noqa: E402
 
-pool = AsyncConnectionPool("", min_size=2, max_size=int(os.environ.get("POOL_MAX", "60")), open=False)
+POOL_MAX = int(os.environ.get("POOL_MAX", "60"))
+pool = AsyncConnectionPool("", min_size=min(2, POOL_MAX), max_size=POOL_MAX, open=False)
 app = FastAPI()
 
 
@@ -45,6 +47,7 @@ app.add_middleware(IdempotencyMiddleware, routes=["/fp"], fingerprint=by_amount,
 app.add_middleware(IdempotencyMiddleware, routes=["/pay"], lease=5.0, **common)
 app.add_middleware(IdempotencyMiddleware, routes=["/mw/items"], **common)
 app.add_middleware(IdempotencyMiddleware, routes=["/forgetful"], remember_completed=0, **common)
+app.add_middleware(IdempotencyMiddleware, routes=["/lean"], **common)
 
 
 async def autocommit(sql, *params):
@@ -130,6 +133,43 @@ async def pay(request: Request) -> Response:
     return JSONResponse({"order": oid, "charge": charge, "resumedFrom": ctx.recovery_point}, status_code=201)
 
 
+async def lean(request: Request) -> Response:
+    """A handler that needs no connection besides the request's (POOL_MAX=1)."""
+    data = await request.json()
+    cur = await request.state.db.execute("INSERT INTO orders (label) VALUES (%s) RETURNING id", (data["label"],))
+    return JSONResponse({"id": (await cur.fetchone())[0]}, status_code=201)
+
+
+async def every_connection(sql: str) -> None:
+    """Runs sql on every connection of the pool (POOL_MAX of them, checked
+    out together)."""
+    async with contextlib.AsyncExitStack() as stack:
+        conns = [await stack.enter_async_context(pool.connection()) for _ in range(POOL_MAX)]
+        for c in conns:
+            await c.execute(sql)
+
+
+# What a pooler's reset does, or statements of the middleware's names
+# prepared before it prepares them
+async def deallocate(request: Request) -> Response:
+    await every_connection("DEALLOCATE ALL")
+    return JSONResponse({})
+
+
+async def prepare(request: Request) -> Response:
+    await every_connection("""
+        PREPARE idempotency_claim_v1(text, text, text, float8, float8, float8) AS
+          SELECT outcome, response, response_code, recovery_point, lease_token
+            FROM idempotency.claim($1, $2, $3, make_interval(secs => $4), make_interval(secs => $5),
+                                   make_interval(secs => $6));
+        PREPARE idempotency_complete_v1(text, jsonb, int4, text) AS
+          SELECT FROM idempotency.complete($1, $2, $3, $4)""")
+    return JSONResponse({})
+
+
+app.add_api_route("/lean", lean, methods=["POST"])
+app.add_api_route("/debug/deallocate", deallocate, methods=["POST"])
+app.add_api_route("/debug/prepare", prepare, methods=["POST"])
 for path in ("/orders", "/short", "/no4xx", "/fp", "/mw/items", "/forgetful"):
     app.add_api_route(path, order, methods=["POST"])
 app.add_api_route("/orders", order_without_key, methods=["PUT"])

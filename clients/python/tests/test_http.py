@@ -521,6 +521,47 @@ def test_retry_of_a_key_seen_completed_is_answered_in_one_round_trip(server, db)
     assert runs(db, key) == 1
 
 
+def test_claim_and_complete_prepared_once_per_connection_and_text_for_one_that_lost_them(env, db):
+    """One connection, the request's: the handler needs no other."""
+    one = Server(env, {"POOL_MAX": "1"})
+    other = Server(env, {"POOL_MAX": "1"})
+    try:
+        def fresh(srv):
+            key, lab = new_key(), label()
+            r = post(srv, "/lean", key, {"label": lab})
+            assert r.status == 201, r.text
+            assert "idempotent-replayed" not in r.headers
+            again = post(srv, "/lean", key, {"label": lab})
+            assert again.status == 201
+            assert again.text == r.text
+            assert again.headers["idempotent-replayed"] == "true"
+            assert orders(db, lab) == 1
+
+        db.execute("SELECT pg_stat_statements_reset()")
+        fresh(one)
+        fresh(one)
+        # prepared once, executed for every claim and complete()
+        assert statements(db, "PREPARE idempotency_claim_v1%") == 4
+        assert statements(db, "PREPARE idempotency_complete_v1%") == 2
+        assert statements(db, "SELECT%FROM idempotency.claim(%") == 0
+        # a pooler's reset: the next claim fails with 26000, nothing is
+        # claimed, and that connection gets the statements' text from then on
+        assert post(one, "/debug/deallocate").status == 200
+        db.execute("SELECT pg_stat_statements_reset()")
+        fresh(one)
+        fresh(one)
+        assert statements(db, "PREPARE idempotency_claim_v1%") == 0
+        assert statements(db, "SELECT%FROM idempotency.claim(%") == 4
+        assert statements(db, "SELECT FROM idempotency.complete(%") == 2
+        # a connection that has statements of those names already uses them
+        assert post(other, "/debug/prepare").status == 200
+        fresh(other)
+        fresh(other)
+    finally:
+        one.kill()
+        other.kill()
+
+
 def test_remember_completed_0_replays_in_a_transaction_that_commits(server, db):
     key, lab = new_key(), label()
     first = post(server, "/forgetful", key, {"label": lab})

@@ -21,6 +21,7 @@ import json
 import random
 import re
 import time
+import weakref
 
 from psycopg.pq import Escaping, TransactionStatus
 from dataclasses import dataclass, field
@@ -56,10 +57,82 @@ CLAIM_SQL = """SELECT outcome, response, response_code, recovery_point, lease_to
 # Messages of several statements, one round trip each (the simple protocol,
 # so with literals, made by _literal): BEGIN and the claim; complete() and
 # COMMIT; and BEGIN, the claim and ROLLBACK, the replay of a key seen
-# completed or the claim again of a duplicate that waited
-BEGIN_CLAIM_SQL = ("BEGIN; " + CLAIM_SQL.replace("%s", "%b")).encode()
-COMPLETE_COMMIT_SQL = b"SELECT FROM idempotency.complete(%b::text, %b::jsonb, %b::int4, %b::text); COMMIT"
-PROBE_SQL = ("BEGIN; " + CLAIM_SQL.replace("%s", "%b") + "; ROLLBACK").encode()
+# completed or the claim again of a duplicate that waited.  The claim and
+# complete() are statements prepared on the server once per connection
+# (EXECUTE with literals): sent as text, each would be parsed and planned
+# again every time, which costs the server more than the claim itself
+# (bench/http/README.md).  The names carry a version.  A connection that
+# lost them (DEALLOCATE ALL, DISCARD ALL, a pooler that hands each
+# transaction another server connection) answers 26000, and gets the
+# statements' text from then on; one that already has them (42P05) uses
+# them.
+CLAIM_NAME = "idempotency_claim_v1"
+COMPLETE_NAME = "idempotency_complete_v1"
+PREPARE_SQL = (f"PREPARE {CLAIM_NAME}(text, text, text, float8, float8, float8) AS "
+               + CLAIM_SQL.replace("%s", "$%d") % (1, 2, 3, 4, 5, 6)
+               + f"; PREPARE {COMPLETE_NAME}(text, jsonb, int4, text) AS "
+               "SELECT FROM idempotency.complete($1::text, $2::jsonb, $3::int4, $4::text); ").encode()
+CLAIM_TEXT_SQL = CLAIM_SQL.replace("%s", "%b").encode()
+CLAIM_EXECUTE_SQL = f"EXECUTE {CLAIM_NAME}(%b, %b, %b, %b, %b, %b)".encode()
+COMPLETE_TEXT_SQL = b"SELECT FROM idempotency.complete(%b::text, %b::jsonb, %b::int4, %b::text); COMMIT"
+COMPLETE_EXECUTE_SQL = f"EXECUTE {COMPLETE_NAME}(%b, %b::jsonb, %b, %b); COMMIT".encode()
+# by connection: absent (not prepared yet), _PENDING (the PREPAREs sent,
+# their answer not read yet), True, or False (the text)
+_prepared: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+_PENDING = object()
+
+
+def _claim_sql(conn: Any, values: Sequence[bytes]) -> bytes:
+    """The claim with literals: EXECUTE of the prepared claim (after the
+    PREPAREs on a connection's first use), or its text on a connection that
+    cannot keep them."""
+    state = _prepared.get(conn)
+    if state is False:
+        return CLAIM_TEXT_SQL % tuple(values)
+    execute = CLAIM_EXECUTE_SQL % tuple(values)
+    if state is True:
+        return execute
+    _prepared[conn] = _PENDING  # _prepared_sent() or _prepared_failed() tells
+    return PREPARE_SQL + execute
+
+
+def _complete_sql(conn: Any, values: Sequence[bytes]) -> bytes:
+    return (COMPLETE_EXECUTE_SQL if _prepared.get(conn) is True else COMPLETE_TEXT_SQL) % tuple(values)
+
+
+def _prepared_sent(conn: Any) -> None:
+    if _prepared.get(conn) is _PENDING:
+        _prepared[conn] = True
+
+
+def _prepared_failed(conn: Any, err: BaseException) -> bool:
+    """After a failed statement: True when it failed because the connection
+    lacked the prepared statements or already had them, after which the next
+    attempt sends what the connection needs."""
+    code = getattr(err, "sqlstate", None)
+    state = _prepared.get(conn)
+    if code == "26000" and state is not False:
+        _prepared[conn] = False
+        return True
+    if code == "42P05" and state is _PENDING:
+        _prepared[conn] = True
+        return True
+    if state is _PENDING:
+        del _prepared[conn]
+    return False
+
+
+async def _claim_row(cur: Any) -> Dict[str, Any]:
+    """The claim's row among the results of its message (the only result
+    with columns: PREPARE, BEGIN and ROLLBACK have none)."""
+    row: Optional[Dict[str, Any]] = None
+    while True:
+        if cur.description is not None:
+            row = dict(zip([d.name for d in cur.description], await cur.fetchone()))
+        if not cur.nextset():
+            break
+    assert row is not None
+    return row
 
 # How long a duplicate whose key is held waits before it claims again (no
 # connection held meanwhile), doubling from the first to the last, less a
@@ -428,15 +501,14 @@ class IdempotencyMiddleware:
         any key."""
         try:
             esc, encoding = Escaping(conn.pgconn), conn.info.encoding
-            query = PROBE_SQL % tuple(_literal(esc, encoding, v) for v in
-                                      (key, key_scope, fp, 0.0, None, _secs(self.ttl)))
-            cur = await conn.execute(query)
-            cur.nextset()
-            row = dict(zip([d.name for d in cur.description], await cur.fetchone()))
+            values = [_literal(esc, encoding, v) for v in (key, key_scope, fp, 0.0, None, _secs(self.ttl))]
+            cur = await conn.execute(b"BEGIN; " + _claim_sql(conn, values) + b"; ROLLBACK")
+            _prepared_sent(conn)
+            row = await _claim_row(cur)
         except Exception as err:  # noqa: BLE001 - the transaction decides, or answered
             self._completed.pop((key_scope, key), None)
             await self._rollback(conn)
-            if conn.closed or getattr(err, "sqlstate", None) in TRANSIENT:
+            if conn.closed or _prepared_failed(conn, err) or getattr(err, "sqlstate", None) in TRANSIENT:
                 return False
             if not await self._answer_error(send, err):
                 raise
@@ -496,10 +568,10 @@ class IdempotencyMiddleware:
         attempt = 0
         while True:
             try:
-                query = BEGIN_CLAIM_SQL % tuple(lit(v) for v in (key, key_scope, fp, 0.0, None, _secs(self.ttl)))
-                cur = await conn.execute(query)
-                cur.nextset()
-                row = dict(zip([d.name for d in cur.description], await cur.fetchone()))
+                values = [lit(v) for v in (key, key_scope, fp, 0.0, None, _secs(self.ttl))]
+                cur = await conn.execute(b"BEGIN; " + _claim_sql(conn, values))
+                _prepared_sent(conn)
+                row = await _claim_row(cur)
                 if row["outcome"] == "completed":
                     await conn.execute(b"COMMIT")
                     self._remember(key_scope, key)
@@ -512,8 +584,8 @@ class IdempotencyMiddleware:
                 cap = await self._run_app(self._app_scope(scope, ctx), receive, body)
                 if self._should_store(cap.status):
                     stored = json.dumps(self._stored(cap))
-                    await conn.execute(COMPLETE_COMMIT_SQL % (lit(key), lit(stored), str(cap.status).encode(),
-                                                              lit(key_scope)))
+                    await conn.execute(_complete_sql(conn, (lit(key), lit(stored), str(cap.status).encode(),
+                                                            lit(key_scope))))
                     self._remember(key_scope, key)
                 else:
                     await conn.execute(b"ROLLBACK")
@@ -521,6 +593,10 @@ class IdempotencyMiddleware:
                 return True
             except Exception as err:  # noqa: BLE001 - rolled back, then answered or re-raised
                 await self._rollback(conn)
+                # a connection without the prepared statements, or with them
+                # already: once more, with what it needs
+                if _prepared_failed(conn, err) and not conn.closed:
+                    continue
                 if getattr(err, "sqlstate", None) in TRANSIENT and attempt < self.retries and not conn.closed:
                     await asyncio.sleep((0.005 + random.random() * 0.02) * 2 ** attempt)
                     attempt += 1
