@@ -1,0 +1,1 @@
+@same-as idempotency_lookup
