@@ -19,6 +19,9 @@
 # pg_stat_statements and the database has it: the client suites count the
 # statements a request sent.  FSYNC=on makes commits durable, as a server in
 # production has them (bench/http); the tests run with fsync off.
+# IDEMPOTENCY_EDITION=portable: the portable edition instead (issue 26;
+# make -C portable install first): portable/test/regress.conf appended,
+# our library not loaded, and the database has idempotency_portable.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +33,23 @@ if [ -z "${PG_CONFIG:-}" ]; then
 	fi
 fi
 bindir=$("$PG_CONFIG" --bindir)
+
+case ${IDEMPOTENCY_EDITION:-c} in
+c)
+	conf=$root/test/regress.conf
+	extension=idempotency
+	preload=idempotency,
+	;;
+portable)
+	conf=$root/portable/test/regress.conf
+	extension=idempotency_portable
+	preload=
+	;;
+*)
+	echo "cluster.sh: IDEMPOTENCY_EDITION is c or portable, not '$IDEMPOTENCY_EDITION'" >&2
+	exit 2
+	;;
+esac
 
 cmd=${1:-}
 dir=${2:-}
@@ -52,14 +72,14 @@ start)
 	for attempt in 1 2 3 4 5; do
 		port=$((20000 + RANDOM % 30000))
 		{
-			cat "$root/test/regress.conf"
+			cat "$conf"
 			echo "listen_addresses = ''"
 			echo "unix_socket_directories = '$dir'"
 			echo "port = $port"
 			echo "fsync = ${FSYNC:-off}"
 			echo "max_connections = 200"
 			if [ "${TRACK_STATEMENTS:-}" = 1 ]; then
-				echo "shared_preload_libraries = 'idempotency,pg_stat_statements'"
+				echo "shared_preload_libraries = '${preload}pg_stat_statements'"
 			fi
 		} >"$dir/data/postgresql.auto.conf"
 		if "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null 2>&1; then
@@ -75,7 +95,7 @@ start)
 	"$bindir/psql" -X -q -h "$dir" -p "$port" -d postgres -v ON_ERROR_STOP=1 \
 		-c "CREATE DATABASE idempotency_test" \
 		-c '\c idempotency_test' \
-		-c "CREATE EXTENSION idempotency" >&2
+		-c "CREATE EXTENSION $extension" >&2
 	if [ "${TRACK_STATEMENTS:-}" = 1 ]; then
 		"$bindir/psql" -X -q -h "$dir" -p "$port" -d idempotency_test -v ON_ERROR_STOP=1 \
 			-c "CREATE EXTENSION pg_stat_statements" >&2

@@ -1,8 +1,10 @@
 # scripts/lib/counts.sh: how scripts/test counts passed and failed tests in
-# the output of each test driver.  Sourced by scripts/test and by the test
-# of the counting itself (test/counting/); defines functions only.  The
+# the output of each test driver, and which tests the portable edition's
+# runs skip.  Sourced by scripts/test, portable/test/prepare and the test of
+# the counting itself (test/counting/); defines functions only.  The
 # *_counts functions print "passed failed" (tap_counts: "passed failed
-# failed-files..."); assert_traps prints the failed Asserts it finds.
+# failed-files..."); assert_traps prints the failed Asserts it finds;
+# skip_entries the entries of a skip list.
 
 # pg_regress / pg_isolation_regress, per-test lines in either format:
 #   before 16:   "test NAME ... ok  12 ms", "     NAME ... ok" (in a
@@ -92,4 +94,34 @@ client_counts() {	# log declared status pass-regex fail-regex
 # process id, so two crashes are two lines)
 assert_traps() {	# directory...
 	grep -rhIs --include='*.log' -e '^TRAP: ' "$@" | sort -u
+}
+
+# the skip list of the portable edition's runs (portable/test/skip): one
+# test a line, its path from the top of the tree (sql/NAME.sql,
+# test/specs/NAME.spec, test/pgtap/NAME.sql, a client test file), white
+# space, and the reason it cannot apply; "#" comments and blank lines are
+# ignored.  Prints "skip PATH<TAB>REASON" for each entry, and "bad N: WHAT"
+# for each line N that gives no reason, names no file under the top
+# directory or names one twice.  A skipped test counts nothing; scripts/test
+# counts each bad line as one failure, so that the list cannot go stale.
+skip_entries() {	# skipfile topdir
+	local n=0 line path reason
+	local -A seen=()
+	[ -f "$1" ] || return 0
+	while IFS= read -r line || [ -n "$line" ]; do
+		n=$((n + 1))
+		line=${line%$'\r'}
+		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+		read -r path reason <<<"$line"
+		if [ -z "$reason" ]; then
+			echo "bad $n: $path gives no reason"
+		elif [ ! -f "$2/$path" ]; then
+			echo "bad $n: $path: no such test"
+		elif [ -n "${seen[$path]:-}" ]; then
+			echo "bad $n: $path is listed twice"
+		else
+			seen[$path]=1
+			printf 'skip %s\t%s\n' "$path" "$reason"
+		fi
+	done <"$1"
 }

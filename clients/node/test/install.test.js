@@ -59,6 +59,16 @@ function satisfiesCaret(version, range) {
   return v[0] === w[0] && (v[1] > w[1] || (v[1] === w[1] && v[2] >= w[2]));
 }
 
+// IDEMPOTENCY_EDITION=portable (scripts/test's node-portable suite): the
+// documented SQL creates the portable edition instead, as test/cluster.sh does
+function forEdition(sql) {
+  if (process.env.IDEMPOTENCY_EDITION !== 'portable') return sql;
+  const portable = sql.replace(/\b(CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?)idempotency\b/gi,
+    '$1idempotency_portable');
+  assert.notEqual(portable, sql, 'the documented SQL creates the extension');
+  return portable;
+}
+
 const tmpdir = (prefix) => fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
@@ -214,7 +224,7 @@ test('the quick start, as documented: a burst holds one connection while its fir
   const admin = await connect('postgres');
   await admin.query('CREATE DATABASE shop');
   const shop = await connect('shop');
-  await shop.query(block(docs, 'quick-start-sql'));
+  await shop.query(forEdition(block(docs, 'quick-start-sql')));
   const monitor = await connect('shop');
 
   // the app, as documented (node app.js in the application's directory)

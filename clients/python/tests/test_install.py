@@ -52,6 +52,17 @@ def block(text, name, where="docs/http.md"):
     return m.group(1)
 
 
+def for_edition(sql):
+    """IDEMPOTENCY_EDITION=portable (scripts/test's python-portable suite): the
+    documented SQL creates the portable edition instead, as test/cluster.sh does."""
+    if os.environ.get("IDEMPOTENCY_EDITION") != "portable":
+        return sql
+    portable, n = re.subn(r"\b(CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?)idempotency\b",
+                          r"\1idempotency_portable", sql, flags=re.I)
+    assert n > 0, "the documented SQL creates the extension"
+    return portable
+
+
 def commands(text):
     """The commands of a shell block: comments and blank lines dropped."""
     out = []
@@ -190,7 +201,7 @@ def test_quick_start_pool(installed, cluster):
     with psycopg.connect(dbname="postgres", autocommit=True, **dsn) as c:
         c.execute("CREATE DATABASE shop")
     with psycopg.connect(dbname="shop", autocommit=True, **dsn) as c:
-        c.execute(block(DOCS, "quick-start-sql"))
+        c.execute(for_edition(block(DOCS, "quick-start-sql")))
 
     # the app, as documented, in app.py
     with open(os.path.join(app, "app.py"), "w", encoding="utf-8") as f:
