@@ -11,7 +11,15 @@
 
 \set ON_ERROR_STOP on
 
+-- With -v portable=1, the portable edition (portable/) instead, whose
+-- once() takes parameters of one type: the keys are made with text
+-- parameters and casts in the statement, as bench/r_once_portable.sql and
+-- bench/s_once_replay_portable.sql call it.
+\if :{?portable}
+CREATE EXTENSION idempotency_portable;
+\else
 CREATE EXTENSION idempotency VERSION :'version';
+\endif
 
 CREATE SCHEMA bench;
 
@@ -34,6 +42,25 @@ RETURN '00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0');
 -- transaction.
 SELECT pg_catalog.set_config('bench.nkeys', :'nkeys', false);
 
+\if :{?portable}
+DO $$
+DECLARE
+    nkeys bigint := current_setting('bench.nkeys')::bigint;
+    first bigint := 1;
+BEGIN
+    WHILE first <= nkeys LOOP
+        PERFORM idempotency.once(
+                  k,
+                  'INSERT INTO bench.posts (id, user_id, content) VALUES ($1::uuid, $2::integer, $3) ON CONFLICT DO NOTHING RETURNING id, created_at',
+                  k::text, '1', 'hello')
+           FROM (SELECT bench.replay_key(n)::uuid AS k
+                   FROM generate_series(first, least(first + 499, nkeys)) AS n) AS keys;
+        COMMIT;
+        first := first + 500;
+    END LOOP;
+END
+$$;
+\else
 DO $$
 DECLARE
     nkeys bigint := current_setting('bench.nkeys')::bigint;
@@ -51,6 +78,7 @@ BEGIN
     END LOOP;
 END
 $$;
+\endif
 
 -- The hand-written table gets as many finished keys, so that both key
 -- tables (and their indexes) start the same size.
