@@ -2569,7 +2569,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    PERFORM idempotency.portable_batch_check_writable('claim_batch()');
+    PERFORM idempotency.portable_check_writable('claim_batch()');
     -- every key claimed holds a lock until the transaction ends
     IF v_ndistinct OPERATOR(pg_catalog.>) 0 THEN
         v_max_locks := pg_catalog.current_setting('max_locks_per_transaction')::pg_catalog.int4;
@@ -3507,24 +3507,6 @@ BEGIN
 END
 $function$;
 
--- 25006 where a batch call cannot write (src/api.c idem_check_writable).
-CREATE FUNCTION idempotency.portable_batch_check_writable(p_funcname pg_catalog.text)
-RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-BEGIN
-    IF pg_catalog.pg_is_in_recovery() THEN
-        RAISE EXCEPTION 'cannot execute % during recovery', p_funcname
-            USING ERRCODE = '25006';
-    END IF;
-    IF pg_catalog.current_setting('transaction_read_only') OPERATOR(pg_catalog.=) 'on' THEN
-        RAISE EXCEPTION 'cannot execute % in a read-only transaction', p_funcname
-            USING ERRCODE = '25006';
-    END IF;
-END
-$function$;
-
 -- complete_batch and release_batch (src/batch.c batch_finish): the keys in
 -- the order of the C edition's key locks (the 64-bit hash of owner, scope
 -- and key; hashtextextended() is the same hash_bytes_extended), a key given
@@ -3566,7 +3548,7 @@ BEGIN
             END IF;
         END LOOP;
     END IF;
-    PERFORM idempotency.portable_batch_check_writable(
+    PERFORM idempotency.portable_check_writable(
         CASE WHEN p_release THEN 'release_batch()' ELSE 'complete_batch()' END);
     FOR i IN 1 .. v_n LOOP
         v_pos := v_order[i];
@@ -3585,7 +3567,6 @@ GRANT EXECUTE ON FUNCTION idempotency.portable_batch_interval_usecs(pg_catalog.i
 GRANT EXECUTE ON FUNCTION idempotency.portable_batch_keys(pg_catalog.text[]) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION idempotency.portable_batch_check_scope(pg_catalog.text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION idempotency.portable_batch_check_parallel(pg_catalog.int4, pg_catalog.int4, pg_catalog.text, pg_catalog.int4) TO PUBLIC;
-GRANT EXECUTE ON FUNCTION idempotency.portable_batch_check_writable(pg_catalog.text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION idempotency.portable_batch_finish(pg_catalog.text[], pg_catalog.text, pg_catalog.bool, pg_catalog.jsonb[], pg_catalog.int4[]) TO PUBLIC;
 
 -- ========================================================================

@@ -82,7 +82,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    PERFORM idempotency.portable_batch_check_writable('claim_batch()');
+    PERFORM idempotency.portable_check_writable('claim_batch()');
     -- every key claimed holds a lock until the transaction ends
     IF v_ndistinct OPERATOR(pg_catalog.>) 0 THEN
         v_max_locks := pg_catalog.current_setting('max_locks_per_transaction')::pg_catalog.int4;
