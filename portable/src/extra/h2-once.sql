@@ -429,11 +429,11 @@ $function$;
 -- which this function rebuilds from the type's binary send form for: bool,
 -- "char", int2, int4, int8, oid, xid, cid, float4, float8, date, time,
 -- timestamp, timestamptz, money, pg_lsn, xid8, uuid, interval, timetz, name,
--- macaddr, macaddr8, point, text, varchar, bpchar, bytea, json, xml and
--- numeric; and the text form (fixed settings) for the types the C edition
--- hashes by text.  Any other type (jsonb, arrays of built-in types, inet,
--- ranges ...) is hashed by its text form too, which the C edition does not
--- do: such a fingerprint differs between the editions
+-- macaddr, macaddr8, point, text, varchar, bpchar, bytea, json, jsonb, xml,
+-- inet, cidr and numeric; and the text form (fixed settings) for the types
+-- the C edition hashes by text.  Any other type (arrays of built-in types,
+-- ranges, bit strings ...) is hashed by its text form too, which the C
+-- edition does not do: such a fingerprint differs between the editions
 -- (portable/DIFFERENCES.md).
 CREATE FUNCTION idempotency.portable_once_params_bytes(p_params anycompatiblearray)
 RETURNS pg_catalog.bytea
