@@ -2839,9 +2839,13 @@ REVOKE ALL ON FUNCTION idempotency.purge_routed(pg_catalog.int4) FROM PUBLIC;
 --
 -- Conventions shared with the rest of the edition (once(), batches):
 --   * A key's lock is pg_advisory_xact_lock(h), h the C edition's 64-bit
---     hash of (owner, scope, key) (portable_key_hash): pg_locks shows it as
---     an advisory lock with objsubid 1 (the C edition's class 18756 cannot be
---     taken from SQL).
+--     hash of (owner, scope, key) (src/locks.c idem_key_hash):
+--       hashtextextended(key COLLATE "C",
+--                        hashtextextended(scope COLLATE "C", owner::int8))
+--     written inline where a lock is taken (a call of a function of its own,
+--     which pins search_path, would cost more than the hash).  pg_locks shows
+--     it as an advisory lock with objsubid 1 (the C edition's class 18756
+--     cannot be taken from SQL).
 --   * A claimer whose in_progress row has a fingerprint also holds the shared
 --     lock portable_fingerprint_lock(h, digest) until its transaction ends,
 --     so that a duplicate that finds the key busy can compare fingerprints
@@ -2852,20 +2856,6 @@ REVOKE ALL ON FUNCTION idempotency.purge_routed(pg_catalog.int4) FROM PUBLIC;
 --     refuses that key with 55006 (idempotency.portable_once_check_not_running,
 --     in once()'s file): a look at the setting only, while it is empty.
 -- ------------------------------------------------------------------------
-
--- The C edition's lock hash of a key (src/locks.c idem_key_hash):
--- hash_bytes_extended of the key's bytes, seeded with that of the scope's
--- bytes, seeded with the owner's OID.
-CREATE FUNCTION idempotency.portable_key_hash(
-    owner pg_catalog.oid, scope pg_catalog.text, key pg_catalog.text)
-RETURNS pg_catalog.int8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-    SELECT pg_catalog.hashtextextended(portable_key_hash.key COLLATE "C",
-               pg_catalog.hashtextextended(portable_key_hash.scope COLLATE "C",
-                                           portable_key_hash.owner::pg_catalog.int8))
-$function$;
 
 -- An interval argument in microseconds, checked as the C edition checks it
 -- (src/api.c idem_interval_arg_usecs): a month counts 30 days; it must be
@@ -3136,7 +3126,6 @@ BEGIN
 END
 $function$;
 
-REVOKE ALL ON FUNCTION idempotency.portable_key_hash(pg_catalog.oid, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION idempotency.portable_interval_us(pg_catalog.interval, pg_catalog.text, pg_catalog.bool, pg_catalog.int8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION idempotency.portable_default_ttl_us() FROM PUBLIC;
 REVOKE ALL ON FUNCTION idempotency.portable_max_response_size() FROM PUBLIC;
@@ -3149,7 +3138,6 @@ REVOKE ALL ON FUNCTION idempotency.portable_busy_mismatch(pg_catalog.int8, pg_ca
 
 -- The API runs as its caller and calls these: they are granted to PUBLIC.
 -- None of them reads or writes a key.
-GRANT EXECUTE ON FUNCTION idempotency.portable_key_hash(pg_catalog.oid, pg_catalog.text, pg_catalog.text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION idempotency.portable_interval_us(pg_catalog.interval, pg_catalog.text, pg_catalog.bool, pg_catalog.int8) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION idempotency.portable_default_ttl_us() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION idempotency.portable_max_response_size() TO PUBLIC;
@@ -4644,7 +4632,7 @@ BEGIN
 
     -- the key's lock and marker are claim()'s (portable/src/extra/10_core.sql)
     v_owner := (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER);
-    -- the key's lock: idempotency.portable_key_hash(), inline
+    -- the key's lock hash (10_core.sql's conventions), inline
     v_h := pg_catalog.hashtextextended(p_key COLLATE "C",
                pg_catalog.hashtextextended(p_scope COLLATE "C", v_owner::pg_catalog.int8));
     v_marker := pg_catalog.current_setting('idempotency_portable.running_once', true);

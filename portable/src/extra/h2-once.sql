@@ -932,7 +932,7 @@ BEGIN
 
     -- the key's lock and marker are claim()'s (portable/src/extra/10_core.sql)
     v_owner := (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER);
-    -- the key's lock: idempotency.portable_key_hash(), inline
+    -- the key's lock hash (10_core.sql's conventions), inline
     v_h := pg_catalog.hashtextextended(p_key COLLATE "C",
                pg_catalog.hashtextextended(p_scope COLLATE "C", v_owner::pg_catalog.int8));
     v_marker := pg_catalog.current_setting('idempotency_portable.running_once', true);
