@@ -201,6 +201,18 @@ SELECT outcome FROM idempotency.claim('big-1');
 SELECT try($$SELECT idempotency.complete('big-1', to_jsonb(repeat('x', 2000)))$$);
 SELECT state FROM idempotency.complete('big-1', to_jsonb(repeat('x', 500)));
 COMMIT;
+-- the limit is on the response's own size, not on its compressed form: a
+-- value read from a table column may come compressed
+CREATE TABLE big_response (r jsonb);
+INSERT INTO big_response SELECT jsonb_build_object('a', repeat('x', 5000));
+SELECT pg_column_compression(r) IS NOT NULL AS compressed,
+       pg_column_size(r) < 1024 AS small_compressed FROM big_response;
+BEGIN;
+SELECT outcome FROM idempotency.claim('big-2');
+SELECT try($$SELECT idempotency.complete('big-2', (SELECT r FROM big_response))$$);
+SELECT idempotency.release('big-2');
+COMMIT;
+DROP TABLE big_response;
 RESET idempotency.max_response_size;
 -- checkpoint needs a lease claim
 BEGIN;
