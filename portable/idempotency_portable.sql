@@ -187,9 +187,11 @@ BEGIN
     r := v_res;         -- the busy path below reads the row found, if any
 
     IF v_ttl_us IS NULL THEN
+        -- unset (no C library), or the C edition's default as the C
+        -- library shows it: one day, without a call of its own
         IF COALESCE(pg_catalog.current_setting('idempotency.default_ttl', true), '')
-           OPERATOR(pg_catalog.=) '' THEN
-            v_ttl_us := 86400000000;    -- one day
+           OPERATOR(pg_catalog.=) ANY ('{"",1d}'::pg_catalog.text[]) THEN
+            v_ttl_us := 86400000000;
         ELSE
             v_ttl_us := idempotency.portable_default_ttl_us();
         END IF;
@@ -533,9 +535,11 @@ BEGIN
     r := v_res;         -- the busy path below reads the row found, if any
 
     IF v_ttl_us IS NULL THEN
+        -- unset (no C library), or the C edition's default as the C
+        -- library shows it: one day, without a call of its own
         IF COALESCE(pg_catalog.current_setting('idempotency.default_ttl', true), '')
-           OPERATOR(pg_catalog.=) '' THEN
-            v_ttl_us := 86400000000;    -- one day
+           OPERATOR(pg_catalog.=) ANY ('{"",1d}'::pg_catalog.text[]) THEN
+            v_ttl_us := 86400000000;
         ELSE
             v_ttl_us := idempotency.portable_default_ttl_us();
         END IF;
@@ -4922,7 +4926,15 @@ BEGIN
 
     v_response := pg_catalog.to_jsonb(v_rows);
     IF v_direct THEN
-        PERFORM idempotency.portable_check_response_size(v_response);
+        -- no limit is below 1kB: a smaller response needs no closer look
+        IF pg_catalog.pg_column_size(v_response) OPERATOR(pg_catalog.>) 1028 THEN
+            PERFORM idempotency.portable_check_response_size(v_response);
+        END IF;
+        IF v_ttl_us IS NULL
+           AND COALESCE(pg_catalog.current_setting('idempotency.default_ttl', true), '')
+               OPERATOR(pg_catalog.=) ANY ('{"",1d}'::pg_catalog.text[]) THEN
+            v_ttl_us := 86400000000;    -- as claim() has it
+        END IF;
         v_now := pg_catalog.clock_timestamp();
         INSERT INTO idempotency.idempotency_keys AS k
                (owner, scope, key, state, fingerprint, response, created_at, completed_at, expires_at)

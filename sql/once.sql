@@ -104,6 +104,14 @@ SELECT idempotency.once_with('w-1', 'jobs', '1 hour', NULL, 'SELECT $1::text AS 
 SELECT scope, expires_at - created_at AS ttl FROM idempotency.lookup('w-1', 'jobs');
 SELECT idempotency.lookup('w-1') IS NULL AS other_scope_absent;
 
+-- once() without ttl: idempotency.default_ttl, one day unless set.
+SELECT idempotency.once('t-1', 'SELECT 1 AS one');
+SELECT expires_at - created_at AS ttl FROM idempotency.lookup('t-1');
+SET idempotency.default_ttl = '2h';
+SELECT idempotency.once('t-2', 'SELECT 2 AS two');
+SELECT expires_at - created_at AS ttl FROM idempotency.lookup('t-2');
+RESET idempotency.default_ttl;
+
 -- A rollback or an error inside the statement stores nothing: the retry runs it.
 BEGIN;
 SELECT idempotency.once('rb-1', 'INSERT INTO posts (id, user_id, content) VALUES ($1, 5, $2) RETURNING content',

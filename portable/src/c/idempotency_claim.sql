@@ -91,9 +91,11 @@ BEGIN
     r := v_res;         -- the busy path below reads the row found, if any
 
     IF v_ttl_us IS NULL THEN
+        -- unset (no C library), or the C edition's default as the C
+        -- library shows it: one day, without a call of its own
         IF COALESCE(pg_catalog.current_setting('idempotency.default_ttl', true), '')
-           OPERATOR(pg_catalog.=) '' THEN
-            v_ttl_us := 86400000000;    -- one day
+           OPERATOR(pg_catalog.=) ANY ('{"",1d}'::pg_catalog.text[]) THEN
+            v_ttl_us := 86400000000;
         ELSE
             v_ttl_us := idempotency.portable_default_ttl_us();
         END IF;
