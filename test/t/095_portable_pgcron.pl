@@ -5,6 +5,9 @@
 # extension's owner), expiry_status shows it, pg_cron runs purge() and the
 # expired keys go while live keys and keys under a live lease stay;
 # schedule_expiry() again changes the job, unschedule_expiry() removes it.
+# An interval is rounded to one that pg_cron can keep; expiry_status shows
+# the running job's pid, the failed last run's error, and no counts of keys
+# deleted; a transaction that changes the schedule can be prepared.
 # Where pg_cron is not installed in the database, schedule_expiry() fails
 # with 55000 naming pg_cron and schedules nothing.  Skipped where pg_cron is
 # not installed for this server (Debian: postgresql-15-cron).
@@ -35,6 +38,7 @@ shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
 cron.use_background_workers = on
 max_worker_processes = 20
+max_prepared_transactions = 5
 });
 $node->start;
 
@@ -131,6 +135,95 @@ ok($node->poll_query_until('postgres',
 	'the job purges with the setting\'s batch size');
 is($node->safe_psql('postgres', 'SELECT batch_size FROM idempotency.expiry_status'),
 	'2', 'expiry_status shows the setting\'s batch size');
+
+# ---- expiry_status while a run is under way, and after a failed run ----
+# A run each minute (every pg_cron has those): one held up by a lock on the
+# key table, then cancelled.  pg_cron starts no run of a job while its last
+# one runs, so each state below stays until the next minute at least.
+$node->safe_psql('postgres', "SELECT idempotency.schedule_expiry('1 minute', 10)");
+my $blocker = $node->background_psql('postgres');
+$blocker->query_safe('BEGIN');
+$blocker->query_safe('LOCK TABLE idempotency.idempotency_keys IN ACCESS EXCLUSIVE MODE');
+ok($node->poll_query_until('postgres', q{
+    SELECT worker_pid IS NOT NULL AND last_run_end IS NULL FROM idempotency.expiry_status}),
+	'expiry_status shows the pid of a run under way, and no end');
+is($node->safe_psql('postgres', q{
+    SELECT count(*) FROM idempotency.expiry_status s
+      JOIN pg_stat_activity a ON a.pid = s.worker_pid
+     WHERE a.query LIKE '%idempotency.purge(%' AND a.wait_event_type = 'Lock'}),
+	'1', '... the job\'s own session, waiting in purge() for the lock');
+$node->safe_psql('postgres',
+	'SELECT pg_cancel_backend(worker_pid) FROM idempotency.expiry_status');
+ok($node->poll_query_until('postgres', q{
+    SELECT worker_pid IS NULL AND last_error LIKE '%canceling statement%'
+           AND last_error_at IS NOT NULL AND last_error_at = last_run_end
+      FROM idempotency.expiry_status}),
+	'a failed run: no pid; its error, and when, which is the last run\'s end');
+$blocker->query_safe('COMMIT');
+$blocker->quit;
+ok($node->poll_query_until('postgres', q{
+    SELECT last_error IS NULL AND last_run_end IS NOT NULL AND worker_pid IS NULL
+      FROM idempotency.expiry_status}),
+	'the next run succeeds: no error shown any more');
+is($node->safe_psql('postgres', q{
+    SELECT count(*) FILTER (WHERE last_run_deleted IS NULL AND total_deleted IS NULL)
+           || '/' || count(*)
+      FROM idempotency.expiry_status}),
+	'1/1', 'expiry_status: no counts of keys deleted (pg_cron records none)');
+
+# ---- the interval pg_cron keeps: never longer than asked ----
+my @rounding = (
+	[ '90 seconds', '* * * * *',    '00:01:00' ],
+	[ '7 minutes',  '*/6 * * * *',  '00:06:00' ],
+	[ '59 minutes', '*/30 * * * *', '00:30:00' ],
+	[ '1 hour',     '0 * * * *',    '01:00:00' ],
+	[ '5 hours',    '0 */4 * * *',  '04:00:00' ],
+	[ '23 hours',   '0 */12 * * *', '12:00:00' ],
+	[ '1 day',      '0 0 * * *',    '1 day' ],
+	$has_seconds
+	? ([ '2.7 seconds', '2 seconds', '00:00:02' ], [ '59 seconds', '59 seconds', '00:00:59' ])
+	: ([ '2.7 seconds', '* * * * *', '00:01:00' ]));
+for my $r (@rounding)
+{
+	my ($asked, $spec, $every) = @$r;
+	$node->safe_psql('postgres', "SELECT idempotency.schedule_expiry('$asked', 10)");
+	is($node->safe_psql('postgres', q{
+	    SELECT j.schedule || '|' || s.every
+	      FROM cron.job j, idempotency.expiry_status s
+	     WHERE j.jobname = 'idempotency-expiry-postgres'}),
+		"$spec|$every", "every => '$asked': pg_cron schedule '$spec', expiry_status.every $every");
+}
+# a NULL interval reads idempotency.expiry_interval when schedule_expiry() runs
+$node->safe_psql('postgres', q{
+    SET idempotency.expiry_interval = '20 minutes';
+    SELECT idempotency.schedule_expiry(NULL, 10);
+});
+is($node->safe_psql('postgres', q{
+    SELECT schedule FROM cron.job WHERE jobname = 'idempotency-expiry-postgres'}),
+	'*/20 * * * *', 'a NULL interval: idempotency.expiry_interval, when schedule_expiry() ran');
+
+# ---- a transaction that changes the schedule can be prepared ----
+$node->safe_psql('postgres', q{
+    BEGIN;
+    SELECT idempotency.schedule_expiry('1 hour', 7);
+    PREPARE TRANSACTION 'schedule';
+});
+is($node->safe_psql('postgres', q{
+    SELECT command FROM cron.job WHERE jobname = 'idempotency-expiry-postgres'}),
+	'SELECT idempotency.purge(10)', 'a prepared schedule change is not in effect yet');
+$node->safe_psql('postgres', q{COMMIT PREPARED 'schedule'});
+is($node->safe_psql('postgres', q{
+    SELECT schedule || '|' || command FROM cron.job WHERE jobname = 'idempotency-expiry-postgres'}),
+	'0 * * * *|SELECT idempotency.purge(7)', 'COMMIT PREPARED puts it in effect');
+$node->safe_psql('postgres', q{
+    BEGIN;
+    SELECT idempotency.schedule_expiry('1 day', 3);
+    PREPARE TRANSACTION 'schedule2';
+    ROLLBACK PREPARED 'schedule2';
+});
+is($node->safe_psql('postgres', q{
+    SELECT schedule || '|' || command FROM cron.job WHERE jobname = 'idempotency-expiry-postgres'}),
+	'0 * * * *|SELECT idempotency.purge(7)', 'ROLLBACK PREPARED leaves the job as it was');
 
 # ---- unschedule_expiry(): the job is gone ----
 $node->safe_psql('postgres', 'SELECT idempotency.unschedule_expiry()');
