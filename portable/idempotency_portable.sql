@@ -16,6 +16,8 @@
 BEGIN;
 
 CREATE SCHEMA idempotency;
+-- the mark that plain-update scripts check
+COMMENT ON SCHEMA idempotency IS 'idempotency_portable 1.1';
 
 -- ========================================================================
 -- From idempotency--1.0.sql
