@@ -2,6 +2,8 @@
 -- path and Idempotency-Key:
 --
 --   BENCH_MODE=plain   POST /plain, no key
+--   BENCH_PATH         the path of the other modes (/idem; the peers
+--                      server's /peer-a and /peer-b)
 --   BENCH_MODE=fresh   POST /idem, a new key per request: BENCH_PREFIX, the
 --                      thread's number and the thread's request count
 --                      ("PREFIX1-1", "PREFIX1-2", ... "PREFIX2-1", ...);
@@ -18,6 +20,7 @@
 -- would hide them.
 local mode = os.getenv("BENCH_MODE") or "plain"
 local prefix = os.getenv("BENCH_PREFIX") or ""
+local path = os.getenv("BENCH_PATH") or "/idem"
 local nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
 local body = '{"payload":"bench"}'
 local threads = {}
@@ -62,7 +65,7 @@ function request()
       short = short + 1
       headers["Idempotency-Key"] = prefix .. tid .. "-" .. counter .. "-exhausted"
    end
-   return wrk.format("POST", "/idem", headers, body)
+   return wrk.format("POST", path, headers, body)
 end
 
 function done(summary, latency, requests)
