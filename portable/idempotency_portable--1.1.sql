@@ -4388,9 +4388,11 @@ $function$;
 -- scanner, the statement's own words are looked at, and a statement that
 -- begins with no SQL command's word is handed to the PL/pgSQL parser (an
 -- anonymous block that returns before running it) for its syntax error.
+-- STRICT: its scanner would never end on NULL (once() refuses a NULL
+-- statement before it gets here; PUBLIC may call this directly).
 CREATE FUNCTION idempotency.portable_once_statement_kind(p_statement pg_catalog.text)
 RETURNS pg_catalog.text
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
