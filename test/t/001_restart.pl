@@ -7,12 +7,15 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 
 my $node = PostgreSQL::Test::Cluster->new('restart');
 $node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'idempotency'");
+$node->append_conf('postgresql.conf', preload_conf());
 $node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION idempotency');
+$node->safe_psql('postgres', 'CREATE EXTENSION ' . extension_name());
 
 # the first request claims, does its work and completes, in one transaction
 my $first = $node->safe_psql('postgres', q{

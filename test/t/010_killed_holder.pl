@@ -17,22 +17,22 @@ use IdemTest;
 my $node = PostgreSQL::Test::Cluster->new('killed_holder');
 $node->init;
 $node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'idempotency'\nlog_statement = none");
+	preload_conf() . "log_statement = none");
 $node->start;
 $node->safe_psql(
-	'postgres', q{
-	CREATE EXTENSION idempotency;
+	'postgres', qq{
+	CREATE EXTENSION @{[ extension_name() ]};
 	CREATE TABLE shipments (id serial PRIMARY KEY, idem_key text NOT NULL, made_by text NOT NULL);
 });
 
-# Polls until session $pid waits for a key lock (lock class 18756).
+# Polls until session $pid waits for a key lock (IdemTest's key_lock_class).
 sub wait_for_key_waiter
 {
 	my ($pid) = @_;
 	return $node->poll_query_until(
 		'postgres', qq{
 		SELECT count(*) = 1 FROM pg_catalog.pg_locks
-		 WHERE locktype = 'advisory' AND objsubid = 18756
+		 WHERE locktype = 'advisory' AND objsubid = @{[ key_lock_class() ]}
 		   AND pid = $pid AND NOT granted});
 }
 
@@ -92,7 +92,7 @@ like($out, qr/outcome:claimed/,
 is( $node->safe_psql(
 		'postgres', qq{
 		SELECT count(*) FROM pg_catalog.pg_locks
-		 WHERE locktype = 'advisory' AND objsubid = 18756
+		 WHERE locktype = 'advisory' AND objsubid = @{[ key_lock_class() ]}
 		   AND pid IS DISTINCT FROM $dup_pid}),
 	'0',
 	'no key lock is left but the duplicate\'s');

@@ -16,12 +16,12 @@ use IdemTest;
 my $node = PostgreSQL::Test::Cluster->new('prepared_waiter');
 $node->init;
 $node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'idempotency'\nmax_prepared_transactions = 10\nlog_statement = none"
+	preload_conf() . "max_prepared_transactions = 10\nlog_statement = none"
 );
 $node->start;
 $node->safe_psql(
-	'postgres', q{
-	CREATE EXTENSION idempotency;
+	'postgres', qq{
+	CREATE EXTENSION @{[ extension_name() ]};
 	CREATE TABLE refunds (id serial PRIMARY KEY, idem_key text NOT NULL, made_by text NOT NULL);
 });
 
@@ -53,7 +53,7 @@ sub start_waiter
 			'postgres', qq{
 			SELECT pg_catalog.pg_blocking_pids($pid) = '{0}'::int[]
 			   AND EXISTS (SELECT 1 FROM pg_catalog.pg_locks
-			                WHERE locktype = 'advisory' AND objsubid = 18756
+			                WHERE locktype = 'advisory' AND objsubid = @{[ key_lock_class() ]}
 			                  AND pid = $pid AND NOT granted)}),
 		"the claim of $key waits on the prepared transaction");
 	return $s;
@@ -62,9 +62,9 @@ sub start_waiter
 # --- COMMIT PREPARED: the waiter replays
 prepare_completed('refund-1', 'gid_1');
 is( $node->safe_psql(
-		'postgres', q{
+		'postgres', qq{
 		SELECT count(*) FROM pg_catalog.pg_locks
-		 WHERE locktype = 'advisory' AND objsubid = 18756 AND pid IS NULL AND granted}),
+		 WHERE locktype = 'advisory' AND objsubid = @{[ key_lock_class() ]} AND pid IS NULL AND granted}),
 	'1',
 	'the prepared transaction holds the key lock');
 

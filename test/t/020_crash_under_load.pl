@@ -31,15 +31,14 @@ my $node = PostgreSQL::Test::Cluster->new('crash_load');
 $node->init;
 $node->append_conf(
 	'postgresql.conf', qq{
-shared_preload_libraries = 'idempotency'
-log_statement = none
+@{[ preload_conf() ]}log_statement = none
 max_connections = 20
 });
 $node->start;
 
 $node->safe_psql(
 	'postgres', qq{
-CREATE EXTENSION idempotency;
+CREATE EXTENSION @{[ extension_name() ]};
 
 CREATE TABLE key_pool (n int PRIMARY KEY, k uuid NOT NULL);
 INSERT INTO key_pool SELECT g, gen_random_uuid() FROM generate_series(1, $nkeys) g;

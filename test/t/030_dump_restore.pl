@@ -7,10 +7,13 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 
 my $node = PostgreSQL::Test::Cluster->new('dump_restore');
 $node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'idempotency'");
+$node->append_conf('postgresql.conf', preload_conf());
 $node->start;
 
 $node->safe_psql('postgres', q{
@@ -20,8 +23,8 @@ $node->safe_psql('postgres', q{
     CREATE DATABASE src;
 });
 # An administrator's grants on the extension's objects are part of the dump.
-$node->safe_psql('src', q{
-    CREATE EXTENSION idempotency;
+$node->safe_psql('src', qq{
+    CREATE EXTENSION @{[ extension_name() ]};
     GRANT EXECUTE ON FUNCTION idempotency.all_keys() TO idem_monitor;
     REVOKE EXECUTE ON FUNCTION idempotency.lookup(uuid, text) FROM PUBLIC;
 });

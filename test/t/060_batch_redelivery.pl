@@ -19,6 +19,9 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use IdemTest;
 use Time::HiRes qw(usleep time);
 
 my $nmessages = 100000;
@@ -30,8 +33,7 @@ my $node = PostgreSQL::Test::Cluster->new('batch_redelivery');
 $node->init;
 $node->append_conf(
 	'postgresql.conf', qq{
-shared_preload_libraries = 'idempotency'
-max_connections = 20
+@{[ preload_conf() ]}max_connections = 20
 max_locks_per_transaction = 700
 log_statement = none
 log_min_messages = warning
@@ -40,7 +42,7 @@ $node->start;
 
 $node->safe_psql(
 	'postgres', qq{
-CREATE EXTENSION idempotency;
+CREATE EXTENSION @{[ extension_name() ]};
 
 CREATE TABLE queue (
 	"offset" bigserial PRIMARY KEY,

@@ -10,7 +10,37 @@ use warnings;
 
 use Exporter 'import';
 our @EXPORT = qw(insert_expired insert_live insert_live_lease count_keys key_lock_count
-  completed_responses lost_completed extension_objects);
+  completed_responses lost_completed extension_objects edition preload_conf extension_name
+  key_lock_class);
+
+# The edition a test runs against: the C edition, or with
+# IDEMPOTENCY_EDITION=portable the portable edition (scripts/test's portable
+# suite runs the tests that portable/test/tap names that way).  A test
+# written for both takes its settings and extension from these.
+sub edition
+{
+	return ($ENV{IDEMPOTENCY_EDITION} // '') eq 'portable' ? 'portable' : 'c';
+}
+
+# postgresql.conf lines that load the edition's library: none for the
+# portable edition, which has no library.
+sub preload_conf
+{
+	return edition() eq 'portable' ? '' : "shared_preload_libraries = 'idempotency'\n";
+}
+
+# The name of the edition's extension.
+sub extension_name
+{
+	return edition() eq 'portable' ? 'idempotency_portable' : 'idempotency';
+}
+
+# pg_locks.objsubid of a key's lock: the C edition's own class of advisory
+# lock, or pg_advisory_xact_lock(bigint)'s in the portable edition.
+sub key_lock_class
+{
+	return edition() eq 'portable' ? 1 : 18756;
+}
 
 # $n completed keys named "$prefix-1" .. "$prefix-$n" that expired an hour
 # ago (each a microsecond apart, so their order is fixed).
@@ -71,7 +101,7 @@ sub key_lock_count
 	my ($node, $db) = @_;
 	return $node->safe_psql($db // 'postgres',
 		q{SELECT count(*) FROM pg_catalog.pg_locks
-		   WHERE locktype = 'advisory' AND objsubid = 18756});
+		   WHERE locktype = 'advisory' AND objsubid = } . key_lock_class());
 }
 
 # The completed keys and their stored responses, as a hash reference
