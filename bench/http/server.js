@@ -15,6 +15,7 @@ const modules = path.join(__dirname, '../../clients/node/node_modules');
 const express = require(path.join(modules, 'express'));
 const { Pool } = require(path.join(modules, 'pg'));
 const { idempotency } = require('../../clients/node');
+const { answerCounter } = require('./answers');
 
 const pool = new Pool({ max: Number(process.env.BENCH_POOL || 16) });
 const INSERT = 'INSERT INTO bench_rows (key, payload) VALUES ($1, $2) RETURNING id';
@@ -24,41 +25,17 @@ const insert = (db) => async (req, res) => {
 };
 const idem = idempotency({ pool });
 
-const stats = {};
-for (const route of ['/plain', '/idem']) stats[route] = { begun: 0, answered: 0, ok: 0, other: 0, replayed: 0 };
-
 // counts each answer when res.end sends it (the middleware holds back and
-// replaces res.end while the handler runs, and puts this one back)
-function count(req, res, next) {
-  const s = req.method === 'POST' ? stats[req.path] : undefined;
-  if (!s) { next(); return; }
-  s.begun++;
-  const end = res.end;
-  let counted = false;
-  res.end = function countedEnd(...args) {
-    if (!counted) {
-      counted = true;
-      s.answered++;
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        s.ok++;
-        if (res.getHeader('idempotent-replayed') !== undefined) s.replayed++;
-      } else {
-        s.other++;
-      }
-    }
-    return end.apply(this, args);
-  };
-  next();
-}
+// replaces res.end while the handler runs, and puts this one back); a
+// replay is a 2xx answer with Idempotent-Replayed
+const answers = answerCounter(['/plain', '/idem'],
+  (req, res) => res.getHeader('idempotent-replayed') !== undefined);
 
 async function main() {
   await pool.query('CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, key text, payload text)');
   const app = express();
-  app.get('/bench-stats', (req, res) => {
-    res.type('text/plain').send(Object.entries(stats).map(([route, s]) =>
-      `${route} ${s.begun} ${s.answered} ${s.ok} ${s.other} ${s.replayed}\n`).join(''));
-  });
-  app.use(count);
+  app.get('/bench-stats', answers.serve);
+  app.use(answers.count);
   app.use(express.json());
   app.post('/plain', (req, res, next) => insert(() => pool)(req, res).catch(next));
   app.post('/idem', idem(insert((req) => req.db)));

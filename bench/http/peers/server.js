@@ -20,6 +20,7 @@ const { createClient } = require('redis');
 const { idempotency: expressIdempotency, getSharedIdempotencyService } = require('express-idempotency');
 const { Idempotency, IdempotencyError, IdempotencyErrorCodes } = require('@node-idempotency/core');
 const { RedisStorageAdapter } = require('@node-idempotency/storage-adapter-redis');
+const { answerCounter } = require('../answers');
 
 const pool = new Pool({ max: Number(process.env.BENCH_POOL || 16) });
 const redisSocket = { socket: { path: process.env.REDIS_SOCKET } };
@@ -85,34 +86,13 @@ function nodeIdempotency(core) {
   };
 }
 
-const ROUTES = ['/plain', '/peer-a', '/peer-b'];
-const stats = {};
-for (const route of ROUTES) stats[route] = { begun: 0, answered: 0, ok: 0, other: 0, replayed: 0 };
-
-// counts each answer when res.end sends it, as ../server.js does
-function count(req, res, next) {
-  const s = req.method === 'POST' ? stats[req.path] : undefined;
-  if (!s) { next(); return; }
-  s.begun++;
-  const end = res.end;
-  let counted = false;
-  res.end = function countedEnd(...args) {
-    if (!counted) {
-      counted = true;
-      s.answered++;
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        s.ok++;
-        // express-idempotency marks the request it answers from its store
-        // (isHit, set before it sends); nodeIdempotency() sets replayed
-        if (res.locals.replayed || (req.path === '/peer-a' && getSharedIdempotencyService().isHit(req))) s.replayed++;
-      } else {
-        s.other++;
-      }
-    }
-    return end.apply(this, args);
-  };
-  next();
-}
+// counts each answer as ../server.js does; a replay is an answer the
+// middleware took from Redis: express-idempotency marks the request it
+// answers from its store (isHit, set before it sends), nodeIdempotency()
+// sets res.locals.replayed
+const answers = answerCounter(['/plain', '/peer-a', '/peer-b'],
+  (req, res) => Boolean(res.locals.replayed
+    || (req.path === '/peer-a' && getSharedIdempotencyService().isHit(req))));
 
 async function main() {
   await pool.query('CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, key text, payload text)');
@@ -125,11 +105,8 @@ async function main() {
   const peerB = nodeIdempotency(new Idempotency(storage, { cacheKeyPrefix: 'peer-b' }));
 
   const app = express();
-  app.get('/bench-stats', (req, res) => {
-    res.type('text/plain').send(Object.entries(stats).map(([route, s]) =>
-      `${route} ${s.begun} ${s.answered} ${s.ok} ${s.other} ${s.replayed}\n`).join(''));
-  });
-  app.use(count);
+  app.get('/bench-stats', answers.serve);
+  app.use(answers.count);
   app.use(express.json());
   app.post('/plain', insert);
   // express-idempotency answers a known key and still calls next(): the
