@@ -3213,6 +3213,7 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_len pg_catalog.int4;
+    v_step pg_catalog.text;
 BEGIN
     IF key IS NULL THEN
         RAISE EXCEPTION 'idempotency key must not be null' USING ERRCODE = '22004';
@@ -3223,7 +3224,13 @@ BEGIN
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('The key given is %s bytes long.', v_len);
     END IF;
-    IF extra_before_scope THEN
+    -- the extra argument before or after the scope, as the C edition checks it
+    FOREACH v_step IN ARRAY CASE WHEN extra_before_scope THEN ARRAY['extra', 'scope']
+                                 ELSE ARRAY['scope', 'extra'] END LOOP
+        IF v_step OPERATOR(pg_catalog.=) 'scope' THEN
+            PERFORM idempotency.portable_batch_check_scope(scope);
+            CONTINUE;
+        END IF;
         IF extra IS NULL AND extra_required THEN
             RAISE EXCEPTION '% must not be null', extra_name USING ERRCODE = '22004';
         END IF;
@@ -3233,28 +3240,7 @@ BEGIN
                 USING ERRCODE = '22023',
                       DETAIL = pg_catalog.format('The value given is %s bytes long.', v_len);
         END IF;
-    END IF;
-    IF scope IS NULL THEN
-        RAISE EXCEPTION 'idempotency scope must not be null'
-            USING ERRCODE = '22004', HINT = 'The default scope is the empty string.';
-    END IF;
-    v_len := pg_catalog.octet_length(scope);
-    IF v_len OPERATOR(pg_catalog.>) 255 THEN
-        RAISE EXCEPTION 'idempotency scope must be at most 255 bytes long'
-            USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('The scope given is %s bytes long.', v_len);
-    END IF;
-    IF NOT extra_before_scope THEN
-        IF extra IS NULL AND extra_required THEN
-            RAISE EXCEPTION '% must not be null', extra_name USING ERRCODE = '22004';
-        END IF;
-        v_len := pg_catalog.octet_length(extra);
-        IF v_len OPERATOR(pg_catalog.>) extra_max THEN
-            RAISE EXCEPTION '% must be at most % bytes long', extra_name, extra_max
-                USING ERRCODE = '22023',
-                      DETAIL = pg_catalog.format('The value given is %s bytes long.', v_len);
-        END IF;
-    END IF;
+    END LOOP;
 END
 $function$;
 
@@ -3453,7 +3439,8 @@ BEGIN
 END
 $function$;
 
--- A scope argument: not NULL, at most 255 bytes.
+-- A scope argument: not NULL, at most 255 bytes (every API function's scope:
+-- portable_check_args() calls it too).
 CREATE FUNCTION idempotency.portable_batch_check_scope(p_scope pg_catalog.text)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -4557,7 +4544,6 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_n pg_catalog.int4 := 0;
-    v_len pg_catalog.int4;
     v_fp pg_catalog.text;
     v_claim idempotency.claim_result;
     v_kind pg_catalog.text;
@@ -4582,26 +4568,12 @@ BEGIN
         RAISE EXCEPTION 'cannot execute once() in a read-only transaction'
             USING ERRCODE = '25006';
     END IF;
-    IF p_key IS NULL THEN
-        RAISE EXCEPTION 'idempotency key must not be null'
-            USING ERRCODE = '22004';
-    END IF;
-    v_len := pg_catalog.octet_length(p_key);
-    IF v_len OPERATOR(pg_catalog.<) 1 OR v_len OPERATOR(pg_catalog.>) 255 THEN
-        RAISE EXCEPTION 'idempotency key must be 1 to 255 bytes long'
-            USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('The key given is %s bytes long.', v_len);
-    END IF;
-    IF p_scope IS NULL THEN
-        RAISE EXCEPTION 'idempotency scope must not be null'
-            USING ERRCODE = '22004',
-                  HINT = 'The default scope is the empty string.';
-    END IF;
-    v_len := pg_catalog.octet_length(p_scope);
-    IF v_len OPERATOR(pg_catalog.>) 255 THEN
-        RAISE EXCEPTION 'idempotency scope must be at most 255 bytes long'
-            USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('The scope given is %s bytes long.', v_len);
+    -- the key and the scope: portable_check_args() has the errors
+    IF p_key IS NULL OR p_scope IS NULL
+       OR pg_catalog.octet_length(p_key) OPERATOR(pg_catalog.<) 1
+       OR pg_catalog.octet_length(p_key) OPERATOR(pg_catalog.>) 255
+       OR pg_catalog.octet_length(p_scope) OPERATOR(pg_catalog.>) 255 THEN
+        PERFORM idempotency.portable_check_args(p_key, p_scope, NULL, NULL, 0, false, false);
     END IF;
     IF p_ttl IS NOT NULL THEN
         v_ttl_us := idempotency.portable_batch_interval_usecs(p_ttl, 'ttl', false, 315360000);

@@ -376,6 +376,7 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_len pg_catalog.int4;
+    v_step pg_catalog.text;
 BEGIN
     IF key IS NULL THEN
         RAISE EXCEPTION 'idempotency key must not be null' USING ERRCODE = '22004';
@@ -386,7 +387,13 @@ BEGIN
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('The key given is %s bytes long.', v_len);
     END IF;
-    IF extra_before_scope THEN
+    -- the extra argument before or after the scope, as the C edition checks it
+    FOREACH v_step IN ARRAY CASE WHEN extra_before_scope THEN ARRAY['extra', 'scope']
+                                 ELSE ARRAY['scope', 'extra'] END LOOP
+        IF v_step OPERATOR(pg_catalog.=) 'scope' THEN
+            PERFORM idempotency.portable_batch_check_scope(scope);
+            CONTINUE;
+        END IF;
         IF extra IS NULL AND extra_required THEN
             RAISE EXCEPTION '% must not be null', extra_name USING ERRCODE = '22004';
         END IF;
@@ -396,28 +403,7 @@ BEGIN
                 USING ERRCODE = '22023',
                       DETAIL = pg_catalog.format('The value given is %s bytes long.', v_len);
         END IF;
-    END IF;
-    IF scope IS NULL THEN
-        RAISE EXCEPTION 'idempotency scope must not be null'
-            USING ERRCODE = '22004', HINT = 'The default scope is the empty string.';
-    END IF;
-    v_len := pg_catalog.octet_length(scope);
-    IF v_len OPERATOR(pg_catalog.>) 255 THEN
-        RAISE EXCEPTION 'idempotency scope must be at most 255 bytes long'
-            USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('The scope given is %s bytes long.', v_len);
-    END IF;
-    IF NOT extra_before_scope THEN
-        IF extra IS NULL AND extra_required THEN
-            RAISE EXCEPTION '% must not be null', extra_name USING ERRCODE = '22004';
-        END IF;
-        v_len := pg_catalog.octet_length(extra);
-        IF v_len OPERATOR(pg_catalog.>) extra_max THEN
-            RAISE EXCEPTION '% must be at most % bytes long', extra_name, extra_max
-                USING ERRCODE = '22023',
-                      DETAIL = pg_catalog.format('The value given is %s bytes long.', v_len);
-        END IF;
-    END IF;
+    END LOOP;
 END
 $function$;
 

@@ -123,7 +123,8 @@ BEGIN
 END
 $function$;
 
--- A scope argument: not NULL, at most 255 bytes.
+-- A scope argument: not NULL, at most 255 bytes (every API function's scope:
+-- portable_check_args() calls it too).
 CREATE FUNCTION idempotency.portable_batch_check_scope(p_scope pg_catalog.text)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE

@@ -849,7 +849,6 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_n pg_catalog.int4 := 0;
-    v_len pg_catalog.int4;
     v_fp pg_catalog.text;
     v_claim idempotency.claim_result;
     v_kind pg_catalog.text;
@@ -874,26 +873,12 @@ BEGIN
         RAISE EXCEPTION 'cannot execute once() in a read-only transaction'
             USING ERRCODE = '25006';
     END IF;
-    IF p_key IS NULL THEN
-        RAISE EXCEPTION 'idempotency key must not be null'
-            USING ERRCODE = '22004';
-    END IF;
-    v_len := pg_catalog.octet_length(p_key);
-    IF v_len OPERATOR(pg_catalog.<) 1 OR v_len OPERATOR(pg_catalog.>) 255 THEN
-        RAISE EXCEPTION 'idempotency key must be 1 to 255 bytes long'
-            USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('The key given is %s bytes long.', v_len);
-    END IF;
-    IF p_scope IS NULL THEN
-        RAISE EXCEPTION 'idempotency scope must not be null'
-            USING ERRCODE = '22004',
-                  HINT = 'The default scope is the empty string.';
-    END IF;
-    v_len := pg_catalog.octet_length(p_scope);
-    IF v_len OPERATOR(pg_catalog.>) 255 THEN
-        RAISE EXCEPTION 'idempotency scope must be at most 255 bytes long'
-            USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('The scope given is %s bytes long.', v_len);
+    -- the key and the scope: portable_check_args() has the errors
+    IF p_key IS NULL OR p_scope IS NULL
+       OR pg_catalog.octet_length(p_key) OPERATOR(pg_catalog.<) 1
+       OR pg_catalog.octet_length(p_key) OPERATOR(pg_catalog.>) 255
+       OR pg_catalog.octet_length(p_scope) OPERATOR(pg_catalog.>) 255 THEN
+        PERFORM idempotency.portable_check_args(p_key, p_scope, NULL, NULL, 0, false, false);
     END IF;
     IF p_ttl IS NOT NULL THEN
         v_ttl_us := idempotency.portable_batch_interval_usecs(p_ttl, 'ttl', false, 315360000);
