@@ -82,10 +82,34 @@ declare global {
   }
 }
 
+/** What render() is told besides the rows. */
+export interface OnceInfo {
+  /** The request's key (null when keys are optional and it had none). */
+  key: string | null;
+  scope: string | null;
+  /** True when the rows are the stored ones of an earlier request (the answer carries replayHeader). */
+  replayed: boolean;
+}
+
+/** A route whose work is one SQL statement, run by idempotency.once_with() under the key in one round trip. */
+export interface OnceRoute {
+  /** The statement (SELECT, INSERT, UPDATE, DELETE or MERGE); its parameters $1... arrive as text: cast them. */
+  text: string;
+  /** The statement's parameters (sent as text; at most 100). */
+  values?: (req: Request) => unknown[] | Promise<unknown[]>;
+  /**
+   * Answers the request from the statement's rows (a JSON array, each row an object): on the first request and,
+   * with the same rows, on every replay.  It must depend on the rows and the request only.
+   */
+  render: (rows: any[], req: Request, res: Response, info: OnceInfo) => unknown;
+}
+
 /** Middleware (app.use / route) or, called with a handler, a wrapped handler that is retried on 40001/40P01. */
 export interface Idempotency {
   (req: Request, res: Response, next: NextFunction): Promise<void>;
   (handler: (req: Request, res: Response, next: NextFunction) => unknown): RequestHandler;
+  /** A one-statement route: one round trip per request, new key or replay (docs/http.md). */
+  once(route: OnceRoute): RequestHandler;
 }
 
 export function idempotency(options: Options): Idempotency;

@@ -765,6 +765,170 @@ function idempotency(options) {
     }
   }
 
+  // ---- the one-statement route: idem.once({ text, values, render }) ----
+  // The route's work is one SQL statement, which once_with() runs under the
+  // key: a new key runs it and stores its rows, a completed key returns the
+  // stored rows, in one round trip outside any transaction.  render() makes
+  // the HTTP answer from the rows, on the first request and on every replay.
+  // Whether the statement ran is read in the same statement: a new key's
+  // once_with() writes (its key row), so the transaction has an ID after it;
+  // a replay writes nothing.
+  const onceSql = (n) => {
+    const params = [];
+    for (let i = 0; i < n; i++) params.push(`$${i + 6}::text`);
+    return 'SELECT s.r AS rows, pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL AS ran ' +
+      'FROM (SELECT idempotency.once_with($1::text, $2::text, make_interval(secs => $3::float8), $4::text, ' +
+      `$5::text${params.map((p) => `, ${p}`).join('')}) AS r OFFSET 0) AS s`;
+  };
+  // on the pg.Client: true once a named statement failed with 26000 or
+  // 42P05 (a pooler, DISCARD ALL): from then on the text is sent unnamed
+  const ONCE_UNNAMED = Symbol.for('idempotency.once.unnamed.v1');
+  // requests of this process running a once route's statement, by key: a
+  // duplicate waits for the first one's answer without a connection
+  const onceRunning = new Map();
+
+  /** The statement's parameters as text (once_with() takes them so; casts go in the statement). */
+  function onceValues(values) {
+    if (!Array.isArray(values)) throw new TypeError('idempotency: once().values must return an array');
+    if (values.length > 100) throw new RangeError('idempotency: once() takes at most 100 statement parameters');
+    return values.map((v) => {
+      if (v === null || v === undefined) return null;
+      if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;
+      if (v instanceof Date) return v.toISOString();
+      if (typeof v === 'object') return JSON.stringify(v);
+      return String(v);
+    });
+  }
+
+  // one run of the statement on a connection of the pool: { rows, ran };
+  // 40001/40P01 retried as in the transaction flow
+  async function onceQuery(key, scope, fp, text, values, ctx) {
+    const args = [key, scope, secs(o.ttl), fp, text, ...values];
+    for (let attempt = 0; ; attempt++) {
+      let client;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        ctx.unreachable = true;
+        throw err;
+      }
+      const lost = (err) => { if (!ctx.broken) ctx.broken = err; };
+      client.on('error', lost);
+      let broken;
+      try {
+        const sql = onceSql(values.length);
+        let r;
+        try {
+          r = client[ONCE_UNNAMED] ? await client.query(sql, args)
+            : await client.query({ name: `idempotency_once_v1_${values.length}`, text: sql, values: args });
+        } catch (err) {
+          if ((err.code === '26000' || err.code === '42P05') && !client[ONCE_UNNAMED] && !ctx.broken) {
+            client[ONCE_UNNAMED] = true;	// nothing ran: the statement was never bound
+            r = await client.query(sql, args);
+          } else {
+            throw err;
+          }
+        }
+        return { rows: r.rows[0].rows, ran: r.rows[0].ran };
+      } catch (err) {
+        if (ctx.broken || sessionEnded(err)) {
+          ctx.broken = ctx.broken || err;
+          broken = ctx.broken;
+          throw err;
+        }
+        if (!TRANSIENT.has(err && err.code) || attempt >= o.retries) throw err;
+      } finally {
+        client.removeListener('error', lost);
+        client.release(broken);
+      }
+      await sleep((5 + Math.random() * 20) * 2 ** attempt);
+    }
+  }
+
+  // a request without a key on a route where keys are optional: the
+  // statement alone, its rows in the same form as once_with()'s
+  async function plainStatement(text, values) {
+    const r = await pool.query(
+      `WITH t AS (${text}) SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(t)), '[]') AS rows FROM t`,
+      values);
+    return r.rows[0].rows;
+  }
+
+  function onceRoute(spec) {
+    if (!spec || typeof spec.text !== 'string' || typeof spec.render !== 'function') {
+      throw new TypeError('idempotency: once() needs { text: string, values?: (req) => array, render: function }');
+    }
+    const valuesOf = spec.values || (() => []);
+    return async function idempotentStatement(req, res, next) {
+      const ctx = { broken: undefined, unreachable: false };
+      try {
+        const value = applies(req) ? req.headers[o.header.toLowerCase()] : undefined;
+        if (value === undefined) {
+          if (applies(req) && o.required) {
+            problem(res, 400, 'key_missing', 'Idempotency-Key is missing',
+              `This endpoint requires an Idempotency-Key header on ${req.method} requests.`);
+            return;
+          }
+          const rows = await plainStatement(spec.text, onceValues(await valuesOf(req)));
+          await spec.render(rows, req, res, { key: null, scope: null, replayed: false });
+          return;
+        }
+        const key = parseKey(Array.isArray(value) ? value.join(', ') : value, o.maxKeyLength);
+        if (key === null) {
+          problem(res, 400, 'key_malformed', 'Idempotency-Key is malformed',
+            `The key must be a string ("...") or a token of 1 to ${o.maxKeyLength} bytes.`);
+          return;
+        }
+        if (!(await readRawBody(req, o.bodyLimit))) {
+          problem(res, 413, 'body_too_large', 'Request body too large', `The body exceeds ${o.bodyLimit} bytes.`);
+          return;
+        }
+        const scope = String((await o.scope(req)) ?? '');
+        let fp;
+        if (o.fingerprint) {
+          const material = await o.fingerprint(req);
+          fp = material === null || material === undefined ? null : sha256(material);
+        } else {
+          fp = sha256(`${req.method} ${req.originalUrl}\n`, bodyBytes(req));
+        }
+        const values = onceValues(await valuesOf(req));
+        // a duplicate of a request of this process that runs the statement
+        // waits for its end without a connection (at most o.wait), then
+        // replays; duplicates from elsewhere wait in once_with() itself
+        const k = `${scope}\u0000${key}`;
+        const deadline = Date.now() + o.wait;
+        for (let prior; (prior = onceRunning.get(k));) {
+          const left = deadline - Date.now();
+          if (left <= 0) {
+            busy(res, 'The request that holds this key did not finish in time.');
+            return;
+          }
+          let timer;
+          await Promise.race([prior, new Promise((resolve) => { timer = setTimeout(resolve, left); })]);
+          clearTimeout(timer);
+        }
+        let done;
+        onceRunning.set(k, new Promise((resolve) => { done = resolve; }));
+        let result;
+        try {
+          result = await onceQuery(key, scope, fp, spec.text, values, ctx);
+        } finally {
+          onceRunning.delete(k);
+          done();
+        }
+        if (!result.ran) res.setHeader(o.replayHeader, 'true');
+        await spec.render(result.rows, req, res, { key, scope, replayed: !result.ran });
+      } catch (err) {
+        if (res.headersSent) return;
+        if (ctx.unreachable || ctx.broken || sessionEnded(err)) {
+          unavailable(res);
+          return;
+        }
+        if (!answerError(res, err)) next(err);
+      }
+    };
+  }
+
   /** @type {any} */
   const idem = function idem(req, res, next) {
     if (typeof req === 'function' && res === undefined) {
@@ -775,6 +939,7 @@ function idempotency(options) {
     }
     return run(req, res, next, null).catch(next);
   };
+  idem.once = onceRoute;
   return idem;
 }
 

@@ -508,6 +508,84 @@ test('a retry of a key seen completed is answered in one round trip, without a C
   assert.equal(await runs(key), 1);
 });
 
+test('a one-statement route answers a new key and its replay in one round trip each', async () => {
+  const key = newKey();
+  const l = label();
+  await db.query('SELECT pg_stat_statements_reset()');
+  const first = await post('/once', { key, body: { label: l } });
+  assert.equal(first.status, 201, first.text);
+  assert.equal(first.headers.get('idempotent-replayed'), null);
+  const id = JSON.parse(first.text).id;
+  assert.equal(first.headers.get('location'), `/orders/${id}`);
+  const again = await post('/once', { key, body: { label: l } });
+  assert.equal(again.status, 201);
+  assert.equal(again.text, first.text);
+  assert.equal(again.headers.get('location'), `/orders/${id}`);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal(await orders(l), 1);
+  assert.equal(await count("SELECT count(*) FROM idempotency.idempotency_keys WHERE key = $1 AND state = 'completed'",
+    key), 1);
+  // one statement per request, outside any transaction block
+  assert.equal(await statements('%idempotency.once_with(%'), 2);
+  assert.equal(await statements('BEGIN%'), 0);
+  assert.equal(await statements('COMMIT%'), 0);
+});
+
+test('a one-statement route: 400 without a key, 422 for another request under a used key', async () => {
+  assertProblem(await post('/once', { body: { label: label() } }), 400, 'key_missing');
+  assertProblem(await post('/once', { key: 'bad key', body: { label: label() } }), 400, 'key_malformed');
+  const key = newKey();
+  const l = label();
+  assert.equal((await post('/once', { key, body: { label: l } })).status, 201);
+  assertProblem(await post('/once', { key, body: { label: label() } }), 422, 'key_mismatch');
+  assert.equal(await orders(l), 1);
+});
+
+test('a one-statement route whose statement fails stores no key and writes nothing', async () => {
+  const key = newKey();
+  const l = label();
+  for (let i = 0; i < 2; i++) {
+    const r = await post('/once-fail', { key, body: { label: l } });
+    assert.equal(r.status, 500);
+  }
+  assert.equal(await orders(l), 0);
+  assert.equal(await count('SELECT count(*) FROM idempotency.idempotency_keys WHERE key = $1', key), 0);
+});
+
+test('a one-statement route: duplicates of a slow statement hold no connection and all replay it', async (t) => {
+  const small = (await startServer({ POOL_MAX: '10' })).url;
+  const unrelated = () => Promise.all(Array.from({ length: 5 }, async () => {
+    const start = Date.now();
+    const r = await post('/once', { url: small, key: newKey(), body: { label: label() } });
+    assert.equal(r.status, 201);
+    return { ms: Date.now() - start, at: Date.now() };
+  }));
+  await unrelated();
+  const idle = await unrelated();
+  const key = newKey();
+  const l = label();
+  const first = post('/once', { url: small, key, body: { label: l }, headers: { 'x-db-sleep': '2000' } });
+  let firstDone = Infinity;
+  first.then(() => { firstDone = Date.now(); });
+  await sleep(300);
+  const dups = Array.from({ length: 50 },
+    () => post('/once', { url: small, key, body: { label: l }, headers: { 'x-db-sleep': '2000' } }));
+  await sleep(300);
+  const busy = await unrelated();
+  const f = await first;
+  const all = await Promise.all(dups);
+  const max = (xs) => Math.max(...xs.map((x) => x.ms));
+  t.diagnostic(`unrelated requests: ${max(idle)} ms idle, ${max(busy)} ms with 50 waiting duplicates`);
+  for (const u of busy) assert.ok(u.at < firstDone, 'an unrelated request waited for the slow one');
+  assert.equal(f.status, 201);
+  for (const r of all) {
+    assert.equal(r.status, 201);
+    assert.equal(r.text, f.text);
+    assert.equal(r.headers.get('idempotent-replayed'), 'true');
+  }
+  assert.equal(await orders(l), 1);
+});
+
 test('the claim and complete() are prepared once per connection, and the text serves one that lost them', async () => {
   // one connection, the request's: the handler needs no other
   const one = (await startServer({ POOL_MAX: '1' })).url;

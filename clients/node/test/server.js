@@ -113,6 +113,20 @@ async function main() {
     const r = await req.db.query('INSERT INTO orders (label) VALUES ($1) RETURNING id', [req.body.label]);
     res.status(201).json({ id: Number(r.rows[0].id) });
   }));
+  // one-statement routes (idem.once): the statement sleeps x-db-sleep ms
+  app.post('/once', idem.once({
+    text: 'WITH d AS (SELECT pg_catalog.pg_sleep($2::float8 / 1000)) ' +
+      'INSERT INTO orders (label) SELECT $1 FROM d RETURNING id, label',
+    values: (req) => [req.body.label, Number(req.get('x-db-sleep') || 0)],
+    render: (rows, req, res) => {
+      res.status(201).location(`/orders/${rows[0].id}`).json({ id: rows[0].id, label: rows[0].label });
+    },
+  }));
+  app.post('/once-fail', idem.once({	// the statement fails (22012)
+    text: 'INSERT INTO orders (label) VALUES ($1) RETURNING id / 0 AS id',
+    values: (req) => [req.body.label],
+    render: (rows, req, res) => { res.status(201).json(rows[0]); },
+  }));
   app.use('/mw', mw);
   app.post('/mw/items', (req, res, next) => orderHandler(req, res).catch(next));
   app.post('/mw/other', orderHandlerWithoutKey);
