@@ -84,14 +84,17 @@ declare global {
 
 /** What render() is told besides the rows. */
 export interface OnceInfo {
-  /** The request's key (null when keys are optional and it had none). */
-  key: string | null;
-  scope: string | null;
+  /** The request's key and scope. */
+  key: string;
+  scope: string;
   /** True when the rows are the stored ones of an earlier request (the answer carries replayHeader). */
   replayed: boolean;
 }
 
-/** A route whose work is one SQL statement, run by idempotency.once_with() under the key in one round trip. */
+/**
+ * A route whose work is one SQL statement, run by idempotency.once_with() under the key in one round trip.  It
+ * always needs a key: the methods, routes and required options do not apply to it.
+ */
 export interface OnceRoute {
   /** The statement (SELECT, INSERT, UPDATE, DELETE or MERGE); its parameters $1... arrive as text: cast them. */
   text: string;

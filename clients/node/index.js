@@ -845,15 +845,6 @@ function idempotency(options) {
     }
   }
 
-  // a request without a key on a route where keys are optional: the
-  // statement alone, its rows in the same form as once_with()'s
-  async function plainStatement(text, values) {
-    const r = await pool.query(
-      `WITH t AS (${text}) SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(t)), '[]') AS rows FROM t`,
-      values);
-    return r.rows[0].rows;
-  }
-
   function onceRoute(spec) {
     if (!spec || typeof spec.text !== 'string' || typeof spec.render !== 'function') {
       throw new TypeError('idempotency: once() needs { text: string, values?: (req) => array, render: function }');
@@ -862,15 +853,12 @@ function idempotency(options) {
     return async function idempotentStatement(req, res, next) {
       const ctx = { broken: undefined, unreachable: false };
       try {
-        const value = applies(req) ? req.headers[o.header.toLowerCase()] : undefined;
+        // the statement runs only through once_with(): a key is required
+        // whatever the methods, routes and required options say
+        const value = req.headers[o.header.toLowerCase()];
         if (value === undefined) {
-          if (applies(req) && o.required) {
-            problem(res, 400, 'key_missing', 'Idempotency-Key is missing',
-              `This endpoint requires an Idempotency-Key header on ${req.method} requests.`);
-            return;
-          }
-          const rows = await plainStatement(spec.text, onceValues(await valuesOf(req)));
-          await spec.render(rows, req, res, { key: null, scope: null, replayed: false });
+          problem(res, 400, 'key_missing', 'Idempotency-Key is missing',
+            `This endpoint requires an Idempotency-Key header on ${req.method} requests.`);
           return;
         }
         const key = parseKey(Array.isArray(value) ? value.join(', ') : value, o.maxKeyLength);

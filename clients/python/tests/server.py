@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from psycopg_pool import AsyncConnectionPool
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
-from idempotency_asgi import IdempotencyMiddleware  # noqa: E402
+from idempotency_asgi import IdempotencyMiddleware, IdempotentStatement  # noqa: E402
 
 POOL_MAX = int(os.environ.get("POOL_MAX", "60"))
 pool = AsyncConnectionPool("", min_size=min(2, POOL_MAX), max_size=POOL_MAX, open=False)
@@ -175,6 +175,28 @@ for path in ("/orders", "/short", "/no4xx", "/fp", "/mw/items", "/forgetful"):
 app.add_api_route("/orders", order_without_key, methods=["PUT"])
 app.add_api_route("/mw/other", order_without_key, methods=["POST"])
 app.add_api_route("/pay", pay, methods=["POST"])
+
+
+def header_ms(scope, name):
+    for k, v in scope["headers"]:
+        if k == name:
+            return int(v)
+    return 0
+
+
+# one-statement routes (IdempotentStatement): the statement sleeps x-db-sleep ms
+app.add_route("/once", IdempotentStatement(
+    text=("WITH d AS (SELECT pg_catalog.pg_sleep($2::float8 / 1000)) "
+          "INSERT INTO orders (label) SELECT $1 FROM d RETURNING id, label"),
+    values=lambda scope, body: [json.loads(body)["label"], header_ms(scope, b"x-db-sleep")],
+    render=lambda rows, scope, info: JSONResponse({"id": rows[0]["id"], "label": rows[0]["label"]},
+                                                  status_code=201, headers={"Location": f"/orders/{rows[0]['id']}"}),
+    **common), methods=["POST"])
+app.add_route("/once-fail", IdempotentStatement(  # the statement fails (22012)
+    text="INSERT INTO orders (label) VALUES ($1) RETURNING id / 0 AS id",
+    values=lambda scope, body: [json.loads(body)["label"]],
+    render=lambda rows, scope, info: JSONResponse(rows[0], status_code=201),
+    **common), methods=["POST"])
 
 
 def main():

@@ -521,6 +521,83 @@ def test_retry_of_a_key_seen_completed_is_answered_in_one_round_trip(server, db)
     assert runs(db, key) == 1
 
 
+def test_one_statement_route_answers_a_new_key_and_its_replay_in_one_round_trip_each(server, db):
+    key, lab = new_key(), label()
+    db.execute("SELECT pg_stat_statements_reset()")
+    first = post(server, "/once", key, {"label": lab})
+    assert first.status == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    oid = json.loads(first.text)["id"]
+    assert first.headers["location"] == f"/orders/{oid}"
+    again = post(server, "/once", key, {"label": lab})
+    assert again.status == 201
+    assert again.text == first.text
+    assert again.headers["location"] == f"/orders/{oid}"
+    assert again.headers["idempotent-replayed"] == "true"
+    assert orders(db, lab) == 1
+    assert count(db, "SELECT count(*) FROM idempotency.idempotency_keys WHERE key = %s AND state = 'completed'",
+                 key) == 1
+    # one statement per request, outside any transaction block
+    assert statements(db, "%idempotency.once_with(%") == 2
+    assert statements(db, "BEGIN%") == 0
+    assert statements(db, "COMMIT%") == 0
+
+
+def test_one_statement_route_400_without_a_key_422_for_another_request_under_a_used_key(server, db):
+    assert_problem(post(server, "/once", None, {"label": label()}), 400, "key_missing")
+    assert_problem(post(server, "/once", "bad key", {"label": label()}), 400, "key_malformed")
+    key, lab = new_key(), label()
+    assert post(server, "/once", key, {"label": lab}).status == 201
+    assert_problem(post(server, "/once", key, {"label": label()}), 422, "key_mismatch")
+    assert orders(db, lab) == 1
+
+
+def test_one_statement_route_whose_statement_fails_stores_no_key_and_writes_nothing(server, db):
+    key, lab = new_key(), label()
+    for _ in range(2):
+        assert post(server, "/once-fail", key, {"label": lab}).status == 500
+    assert orders(db, lab) == 0
+    assert count(db, "SELECT count(*) FROM idempotency.idempotency_keys WHERE key = %s", key) == 0
+
+
+def test_one_statement_route_duplicates_of_a_slow_statement_hold_no_connection(env, db):
+    small = Server(env, {"POOL_MAX": "10"})
+    try:
+        def unrelated():
+            start = time.monotonic()
+            r = post(small, "/once", new_key(), {"label": label()})
+            assert r.status == 201
+            return time.monotonic() - start, time.monotonic()
+
+        with ThreadPoolExecutor(max_workers=60) as ex:
+            list(ex.map(lambda _: unrelated(), range(5)))
+            idle = list(ex.map(lambda _: unrelated(), range(5)))
+            key, lab = new_key(), label()
+            first = ex.submit(lambda: (post(small, "/once", key, {"label": lab}, {"X-DB-Sleep": "2000"}),
+                                       time.monotonic()))
+            time.sleep(0.3)
+            dups = [ex.submit(post, small, "/once", key, {"label": lab}, {"X-DB-Sleep": "2000"})
+                    for _ in range(50)]
+            time.sleep(0.3)
+            busy = [ex.submit(unrelated) for _ in range(5)]
+            busy = [b.result() for b in busy]
+            f, first_done = first.result()
+            answers = [d.result() for d in dups]
+        print(f"unrelated requests: {max(i[0] for i in idle) * 1000:.0f} ms idle, "
+              f"{max(b[0] for b in busy) * 1000:.0f} ms with 50 waiting duplicates")
+        assert f.status == 201
+        assert "idempotent-replayed" not in f.headers
+        for _, at in busy:
+            assert at < first_done, "an unrelated request waited for the slow one"
+        for r in answers:
+            assert r.status == 201
+            assert r.text == f.text
+            assert r.headers.get("idempotent-replayed") == "true"
+        assert orders(db, lab) == 1
+    finally:
+        small.kill()
+
+
 def test_claim_and_complete_prepared_once_per_connection_and_text_for_one_that_lost_them(env, db):
     """One connection, the request's: the handler needs no other."""
     one = Server(env, {"POOL_MAX": "1"})

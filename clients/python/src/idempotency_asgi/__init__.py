@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import (Any, Awaitable, Callable, Dict, Iterable, List, MutableMapping, Optional, Pattern, Sequence,
                     Set, Tuple, Union)
 
-__all__ = ["IdempotencyMiddleware", "IdempotencyContext", "parse_key"]
+__all__ = ["IdempotencyMiddleware", "IdempotentStatement", "IdempotencyContext", "parse_key"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -356,15 +356,7 @@ class IdempotencyMiddleware:
         if body is False:
             return  # the client went away before its request arrived
         key_scope = str(await _maybe(self.scope(scope)) or "")
-        if self.fingerprint is not None:
-            material = await _maybe(self.fingerprint(scope, body))
-            fp = None if material is None else _sha256(
-                material if isinstance(material, bytes) else str(material).encode())
-        else:
-            target = scope.get("raw_path") or scope["path"].encode()
-            if scope.get("query_string"):
-                target += b"?" + scope["query_string"]
-            fp = _sha256(scope["method"].encode() + b" " + target + b"\n", body)
+        fp = await self._fingerprint(scope, body)
         # A duplicate of a running request gets _BUSY from the flow, which
         # gave its connection back: it waits without one (woken early when
         # the holder is in this middleware) and claims again, until wait
@@ -394,6 +386,18 @@ class IdempotencyMiddleware:
             if self._pollers.get((key_scope, key)) is me:
                 del self._pollers[(key_scope, key)]
                 self._wake(key_scope, key)  # another duplicate here polls in its place
+
+    async def _fingerprint(self, scope: Scope, body: bytes) -> Optional[str]:
+        """The request's fingerprint: the option's material hashed, or the
+        method, target and body's."""
+        if self.fingerprint is not None:
+            material = await _maybe(self.fingerprint(scope, body))
+            return None if material is None else _sha256(
+                material if isinstance(material, bytes) else str(material).encode())
+        target = scope.get("raw_path") or scope["path"].encode()
+        if scope.get("query_string"):
+            target += b"?" + scope["query_string"]
+        return _sha256(scope["method"].encode() + b" " + target + b"\n", body)
 
     async def _one_pass(self, scope: Scope, receive: Receive, send: Send, key: str, key_scope: str,
                         fp: Optional[str], body: bytes, probe: bool) -> Any:
@@ -790,3 +794,178 @@ class IdempotencyMiddleware:
         else:
             return False
         return True
+
+
+# -- the one-statement route ------------------------------------------------
+# A route whose work is one SQL statement: once_with() runs it under the key,
+# in one round trip outside any transaction block, for a new key and for a
+# replay.  Whether the statement ran is read in the same statement: a new
+# key's once_with() writes (its key row), so the transaction has an ID after
+# it; a replay writes nothing.
+def _once_sql(n: int) -> str:
+    params = "".join(", %s::text" for _ in range(n))
+    return ("SELECT s.r, pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL "
+            "FROM (SELECT idempotency.once_with(%s::text, %s::text, make_interval(secs => %s::float8), "
+            f"%s::text, %s::text{params}) AS r OFFSET 0) AS s")
+
+
+def _once_value(value: Any) -> Optional[str]:
+    """A statement parameter as text (once_with() takes them so)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+class _Unreachable(Exception):
+    """The database could not be reached, or the request's session ended."""
+
+
+class IdempotentStatement(IdempotencyMiddleware):
+    """An ASGI endpoint whose work is one SQL statement, run by
+    ``idempotency.once_with()`` under the request's key and fingerprint in
+    one round trip, for a new key and for a replay::
+
+        Route("/payments", IdempotentStatement(
+            pool=pool,
+            text="INSERT INTO payments (account, amount) VALUES ($1, $2::numeric) RETURNING id",
+            values=lambda scope, body: [account(scope), json.loads(body)["amount"]],
+            render=lambda rows, scope, info: JSONResponse({"id": rows[0]["id"]}, status_code=201)),
+            methods=["POST"])
+
+    The statement's parameters ($1, $2, ...) arrive as text: cast them in
+    the statement.  ``values(scope, body)`` gives them (at most 100);
+    ``render(rows, scope, info)`` returns the answer (an ASGI application,
+    such as a Starlette Response) from the rows, a list of dicts, on the
+    first request and with the same rows on every replay, which also carries
+    the replay header; info has key, scope and replayed.  The route always
+    needs a key (``methods``, ``routes`` and ``required`` do not apply).
+    Duplicates in this process wait for the first request without a
+    connection, at most ``wait`` seconds.  Other options are the
+    middleware's."""
+
+    def __init__(self, *, pool: Any, text: str, render: Callable[..., MaybeAwaitable],
+                 values: Optional[Callable[[Scope, bytes], MaybeAwaitable]] = None, **options: Any) -> None:
+        async def no_app(scope: Scope, receive: Receive, send: Send) -> None:
+            raise RuntimeError("IdempotentStatement has no inner application")
+        super().__init__(no_app, pool=pool, **options)
+        if not isinstance(text, str) or not callable(render):
+            raise TypeError("IdempotentStatement: text (a statement) and render (a function) are required")
+        self.text = text
+        self.render = render
+        self.values = values or (lambda _scope, _body: [])
+        # requests of this endpoint running the statement, by key
+        self._running: Dict[Tuple[str, str], asyncio.Event] = {}
+        # connections where a prepared statement was lost (26000) or
+        # clashed (42P05): the statement is sent unprepared there
+        self._unprepared: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        headers = [v for k, v in scope["headers"] if k.lower() == self.header]
+        if not headers:
+            await self._problem(send, 400, "key_missing", "Idempotency-Key is missing",
+                                f"This endpoint requires an Idempotency-Key header on {scope['method']} requests.")
+            return
+        key = parse_key(b", ".join(headers).decode("latin-1"), self.max_key_length)
+        if key is None:
+            await self._problem(send, 400, "key_malformed", "Idempotency-Key is malformed",
+                                f'The key must be a string ("...") or a token of 1 to {self.max_key_length} bytes.')
+            return
+        body = await self._read_body(receive)
+        if body is None:
+            await self._problem(send, 413, "body_too_large", "Request body too large",
+                                f"The body exceeds {self.body_limit} bytes.")
+            return
+        if body is False:
+            return
+        key_scope = str(await _maybe(self.scope(scope)) or "")
+        fp = await self._fingerprint(scope, body)
+        given = await _maybe(self.values(scope, body))
+        if not isinstance(given, (list, tuple)):
+            raise TypeError("IdempotentStatement: values must return a list")
+        if len(given) > 100:
+            raise ValueError("IdempotentStatement: at most 100 statement parameters")
+        values = [_once_value(v) for v in given]
+        # a duplicate of a request of this endpoint that runs the statement
+        # waits for its end without a connection, then replays; duplicates
+        # from elsewhere wait in once_with() itself
+        deadline = time.monotonic() + self.wait
+        while (key_scope, key) in self._running:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                await self._busy(send, "The request that holds this key did not finish in time.")
+                return
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._running[(key_scope, key)].wait(), left)
+        event = asyncio.Event()
+        self._running[(key_scope, key)] = event
+        try:
+            rows, ran = await self._once(key, key_scope, fp, values)
+        except _Unreachable:
+            await self._unavailable(send)
+            return
+        except Exception as err:  # noqa: BLE001 - answered if known
+            if not await self._answer_error(send, err):
+                raise
+            return
+        finally:
+            del self._running[(key_scope, key)]
+            event.set()
+        response = await _maybe(self.render(rows, scope, {"key": key, "scope": key_scope, "replayed": not ran}))
+        if ran:
+            await response(scope, receive, send)
+            return
+
+        async def replayed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (self.replay_header, b"true")]}
+            await send(message)
+        await response(scope, receive, replayed)
+
+    async def _once(self, key: str, key_scope: str, fp: Optional[str],
+                    values: List[Optional[str]]) -> Tuple[Any, bool]:
+        """once_with() on a connection of the pool, in autocommit mode (so
+        that psycopg sends no BEGIN); 40001/40P01 retried as in the
+        transaction flow.  Returns the rows and whether the statement ran."""
+        sql = _once_sql(len(values))
+        params = (key, key_scope, _secs(self.ttl), fp, self.text, *values)
+        attempt = 0
+        while True:
+            async with contextlib.AsyncExitStack() as stack:
+                try:
+                    conn = await stack.enter_async_context(self.pool.connection())
+                except Exception as err:  # noqa: BLE001 - no connection: nothing ran
+                    raise _Unreachable() from err
+                autocommit = conn.autocommit
+                if not autocommit:
+                    await conn.set_autocommit(True)
+                try:
+                    try:
+                        cur = await conn.execute(sql, params, prepare=conn not in self._unprepared)
+                    except Exception as err:  # noqa: BLE001
+                        if getattr(err, "sqlstate", None) not in ("26000", "42P05") or conn.closed:
+                            raise
+                        self._unprepared.add(conn)  # nothing ran: the statement was never bound
+                        cur = await conn.execute(sql, params, prepare=False)
+                    row = await cur.fetchone()
+                    return row[0], bool(row[1])
+                except Exception as err:  # noqa: BLE001
+                    code = getattr(err, "sqlstate", None) or ""
+                    if conn.closed or code.startswith("08") or code in SESSION_ENDED:
+                        raise _Unreachable() from err
+                    if code not in TRANSIENT or attempt >= self.retries:
+                        raise
+                finally:
+                    if not conn.closed:
+                        await self._restore_mode(conn, autocommit)
+            await asyncio.sleep((0.005 + random.random() * 0.02) * 2 ** attempt)
+            attempt += 1
