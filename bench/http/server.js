@@ -28,7 +28,7 @@ const idem = idempotency({ pool });
 // counts each answer when res.end sends it (the middleware holds back and
 // replaces res.end while the handler runs, and puts this one back); a
 // replay is a 2xx answer with Idempotent-Replayed
-const answers = answerCounter(['/plain', '/idem'],
+const answers = answerCounter(['/plain', '/idem', '/once'],
   (req, res) => res.getHeader('idempotent-replayed') !== undefined);
 
 async function main() {
@@ -39,6 +39,12 @@ async function main() {
   app.use(express.json());
   app.post('/plain', (req, res, next) => insert(() => pool)(req, res).catch(next));
   app.post('/idem', idem(insert((req) => req.db)));
+  // the same INSERT as a one-statement route: once_with() in one round trip
+  app.post('/once', idem.once({
+    text: INSERT,
+    values: (req) => [req.get('idempotency-key') ?? null, req.body.payload],
+    render: (rows, req, res) => { res.status(201).json({ id: Number(rows[0].id) }); },
+  }));
   const server = app.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));
 }
 main().catch((err) => { console.error(err); process.exit(1); });

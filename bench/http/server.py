@@ -10,6 +10,7 @@ when the request's handling ends, whether or not the client is still there: the
 runner's check compares them with the rows and keys of a round.  PG*
 variables; prints "listening PORT"."""
 
+import json
 import os
 import socket
 import sys
@@ -23,7 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python", "src"))
-from idempotency_asgi import IdempotencyMiddleware  # noqa: E402
+from idempotency_asgi import IdempotencyMiddleware, IdempotentStatement  # noqa: E402
 
 size = int(os.environ.get("BENCH_POOL", "16"))
 pool = AsyncConnectionPool("", min_size=size, max_size=size, open=False)
@@ -51,7 +52,14 @@ async def startup() -> None:
         await conn.execute("CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, key text, payload text)")
 
 
-app = Starlette(routes=[Route("/plain", plain, methods=["POST"]), Route("/idem", idem, methods=["POST"])],
+# the same INSERT as a one-statement route: once_with() in one round trip
+once = IdempotentStatement(
+    pool=pool, text="INSERT INTO bench_rows (key, payload) VALUES ($1, $2) RETURNING id",
+    values=lambda scope, body: [dict(scope["headers"]).get(b"idempotency-key", b"").decode(),
+                                json.loads(body)["payload"]],
+    render=lambda rows, scope, info: JSONResponse({"id": rows[0]["id"]}, status_code=201))
+app = Starlette(routes=[Route("/plain", plain, methods=["POST"]), Route("/idem", idem, methods=["POST"]),
+                        Route("/once", once, methods=["POST"])],
                 on_startup=[startup])
 app.add_middleware(IdempotencyMiddleware, pool=pool, routes=["/idem"])
 
@@ -63,7 +71,7 @@ class Counted:
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.stats = {"/plain": [0, 0, 0, 0, 0], "/idem": [0, 0, 0, 0, 0]}
+        self.stats = {"/plain": [0, 0, 0, 0, 0], "/idem": [0, 0, 0, 0, 0], "/once": [0, 0, 0, 0, 0]}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
