@@ -881,28 +881,36 @@ function idempotency(options) {
         }
         const values = onceValues(await valuesOf(req));
         // a duplicate of a request of this process that runs the statement
-        // waits for its end without a connection (at most o.wait), then
-        // replays; duplicates from elsewhere wait in once_with() itself
+        // waits for its end without a connection (at most o.wait); when
+        // that request got its rows, the key is completed and every waiting
+        // duplicate replays at once; when it failed, one of them runs the
+        // statement in its place.  Duplicates from elsewhere wait in
+        // once_with() itself.
         const k = `${scope}\u0000${key}`;
         const deadline = Date.now() + o.wait;
-        for (let prior; (prior = onceRunning.get(k));) {
+        let completed = false;
+        for (let prior; !completed && (prior = onceRunning.get(k));) {
           const left = deadline - Date.now();
           if (left <= 0) {
             busy(res, 'The request that holds this key did not finish in time.');
             return;
           }
           let timer;
-          await Promise.race([prior, new Promise((resolve) => { timer = setTimeout(resolve, left); })]);
+          completed = await Promise.race([prior, new Promise((resolve) => {
+            timer = setTimeout(() => resolve(false), left);
+          })]);
           clearTimeout(timer);
         }
-        let done;
-        onceRunning.set(k, new Promise((resolve) => { done = resolve; }));
+        let done = null;
+        if (!completed) onceRunning.set(k, new Promise((resolve) => { done = resolve; }));
         let result;
         try {
           result = await onceQuery(key, scope, fp, spec.text, values, ctx);
         } finally {
-          onceRunning.delete(k);
-          done();
+          if (done) {
+            onceRunning.delete(k);
+            done(result !== undefined);
+          }
         }
         if (!result.ran) res.setHeader(o.replayHeader, 'true');
         await spec.render(result.rows, req, res, { key, scope, replayed: !result.ran });

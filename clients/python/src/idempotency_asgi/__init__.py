@@ -824,6 +824,15 @@ def _once_value(value: Any) -> Optional[str]:
     return str(value)
 
 
+class _Run:
+    """A request of an IdempotentStatement running its statement: its end
+    sets event; completed when it got the rows (the key is completed)."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.completed = False
+
+
 class _Unreachable(Exception):
     """The database could not be reached, or the request's session ended."""
 
@@ -862,7 +871,7 @@ class IdempotentStatement(IdempotencyMiddleware):
         self.render = render
         self.values = values or (lambda _scope, _body: [])
         # requests of this endpoint running the statement, by key
-        self._running: Dict[Tuple[str, str], asyncio.Event] = {}
+        self._running: Dict[Tuple[str, str], _Run] = {}
         # connections where a prepared statement was lost (26000) or
         # clashed (42P05): the statement is sent unprepared there
         self._unprepared: "weakref.WeakSet[Any]" = weakref.WeakSet()
@@ -896,20 +905,30 @@ class IdempotentStatement(IdempotencyMiddleware):
             raise ValueError("IdempotentStatement: at most 100 statement parameters")
         values = [_once_value(v) for v in given]
         # a duplicate of a request of this endpoint that runs the statement
-        # waits for its end without a connection, then replays; duplicates
-        # from elsewhere wait in once_with() itself
+        # waits for its end without a connection (at most wait); when that
+        # request got its rows, the key is completed and every waiting
+        # duplicate replays at once; when it failed, one of them runs the
+        # statement in its place.  Duplicates from elsewhere wait in
+        # once_with() itself.
         deadline = time.monotonic() + self.wait
-        while (key_scope, key) in self._running:
+        completed = False
+        while not completed and (key_scope, key) in self._running:
+            prior = self._running[(key_scope, key)]
             left = deadline - time.monotonic()
             if left <= 0:
                 await self._busy(send, "The request that holds this key did not finish in time.")
                 return
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._running[(key_scope, key)].wait(), left)
-        event = asyncio.Event()
-        self._running[(key_scope, key)] = event
+                await asyncio.wait_for(prior.event.wait(), left)
+            completed = prior.completed
+        run = None
+        if not completed:
+            run = _Run()
+            self._running[(key_scope, key)] = run
         try:
             rows, ran = await self._once(key, key_scope, fp, values)
+            if run is not None:
+                run.completed = True
         except _Unreachable:
             await self._unavailable(send)
             return
@@ -918,8 +937,9 @@ class IdempotentStatement(IdempotencyMiddleware):
                 raise
             return
         finally:
-            del self._running[(key_scope, key)]
-            event.set()
+            if run is not None:
+                del self._running[(key_scope, key)]
+                run.event.set()
         response = await _maybe(self.render(rows, scope, {"key": key, "scope": key_scope, "replayed": not ran}))
         if ran:
             await response(scope, receive, send)
