@@ -1,7 +1,7 @@
 -- wrk script for bench/http/run.  The environment chooses each request's
 -- path and Idempotency-Key:
 --
---   BENCH_MODE=plain   POST /plain, no key
+--   BENCH_MODE=plain   POST /plain (or BENCH_PLAIN_PATH), no key
 --   BENCH_PATH         the path of the other modes (/idem; the peers
 --                      server's /peer-a and /peer-b)
 --   BENCH_MODE=fresh   POST /idem, a new key per request: BENCH_PREFIX, the
@@ -21,6 +21,7 @@
 local mode = os.getenv("BENCH_MODE") or "plain"
 local prefix = os.getenv("BENCH_PREFIX") or ""
 local path = os.getenv("BENCH_PATH") or "/idem"
+local plain_path = os.getenv("BENCH_PLAIN_PATH") or "/plain"
 local nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
 local body = '{"payload":"bench"}'
 local threads = {}
@@ -52,7 +53,7 @@ end
 function request()
    local headers = { ["Content-Type"] = "application/json" }
    if mode == "plain" then
-      return wrk.format("POST", "/plain", headers, body)
+      return wrk.format("POST", plain_path, headers, body)
    end
    counter = counter + 1
    if mode == "fresh" then

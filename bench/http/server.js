@@ -28,8 +28,24 @@ const idem = idempotency({ pool });
 // counts each answer when res.end sends it (the middleware holds back and
 // replaces res.end while the handler runs, and puts this one back); a
 // replay is a 2xx answer with Idempotent-Replayed
-const answers = answerCounter(['/plain', '/idem', '/once'],
+const answers = answerCounter(['/plain', '/idem', '/once', '/bare'],
   (req, res) => res.getHeader('idempotent-replayed') !== undefined);
+
+async function bare(req, res) {
+  const client = await pool.connect();
+  let broken;
+  try {
+    await client.query('BEGIN');
+    const r = await client.query(INSERT, [null, req.body.payload]);
+    await client.query('COMMIT');
+    res.status(201).json({ id: Number(r.rows[0].id) });
+  } catch (err) {
+    await client.query('ROLLBACK').catch((e) => { broken = e; });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
 
 async function main() {
   await pool.query('CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, key text, payload text)');
@@ -39,6 +55,9 @@ async function main() {
   app.use(express.json());
   app.post('/plain', (req, res, next) => insert(() => pool)(req, res).catch(next));
   app.post('/idem', idem(insert((req) => req.db)));
+  // the floor of a flow that keeps the key in the handler's transaction:
+  // the INSERT between BEGIN and COMMIT, three round trips, no key
+  app.post('/bare', (req, res, next) => bare(req, res).catch(next));
   // the same INSERT as a one-statement route: once_with() in one round trip
   app.post('/once', idem.once({
     text: INSERT,
