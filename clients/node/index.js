@@ -773,13 +773,12 @@ function idempotency(options) {
   // Whether the statement ran is read in the same statement: a new key's
   // once_with() writes (its key row), so the transaction has an ID after it;
   // a replay writes nothing.
-  const onceSql = (n) => {
-    const params = [];
-    for (let i = 0; i < n; i++) params.push(`$${i + 6}::text`);
-    return 'SELECT s.r AS rows, pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL AS ran ' +
-      'FROM (SELECT idempotency.once_with($1::text, $2::text, make_interval(secs => $3::float8), $4::text, ' +
-      `$5::text${params.map((p) => `, ${p}`).join('')}) AS r OFFSET 0) AS s`;
-  };
+  // The parameters go as one text array (VARIADIC): once_with() takes up
+  // to 100 of them so, where 100 arguments in all would leave it 95.
+  const ONCE_SQL = 'SELECT s.r AS rows, pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL AS ran ' +
+    'FROM (SELECT idempotency.once_with($1::text, $2::text, make_interval(secs => $3::float8), $4::text, ' +
+    '$5::text, VARIADIC $6::text[]) AS r OFFSET 0) AS s';
+  const ONCE_NAME = 'idempotency_once_v1';
   // on the pg.Client: true once a named statement failed with 26000 or
   // 42P05 (a pooler, DISCARD ALL): from then on the text is sent unnamed
   const ONCE_UNNAMED = Symbol.for('idempotency.once.unnamed.v1');
@@ -793,7 +792,7 @@ function idempotency(options) {
     if (values.length > 100) throw new RangeError('idempotency: once() takes at most 100 statement parameters');
     return values.map((v) => {
       if (v === null || v === undefined) return null;
-      if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;
+      if (ArrayBuffer.isView(v)) return `\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
       if (v instanceof Date) return v.toISOString();
       if (typeof v === 'object') return JSON.stringify(v);
       return String(v);
@@ -803,7 +802,7 @@ function idempotency(options) {
   // one run of the statement on a connection of the pool: { rows, ran };
   // 40001/40P01 retried as in the transaction flow
   async function onceQuery(key, scope, fp, text, values, ctx) {
-    const args = [key, scope, secs(o.ttl), fp, text, ...values];
+    const args = [key, scope, secs(o.ttl), fp, text, values];
     for (let attempt = 0; ; attempt++) {
       let client;
       try {
@@ -816,20 +815,25 @@ function idempotency(options) {
       client.on('error', lost);
       let broken;
       try {
-        const sql = onceSql(values.length);
         let r;
         try {
-          r = client[ONCE_UNNAMED] ? await client.query(sql, args)
-            : await client.query({ name: `idempotency_once_v1_${values.length}`, text: sql, values: args });
+          r = client[ONCE_UNNAMED] ? await client.query(ONCE_SQL, args)
+            : await client.query({ name: ONCE_NAME, text: ONCE_SQL, values: args });
         } catch (err) {
           if ((err.code === '26000' || err.code === '42P05') && !client[ONCE_UNNAMED] && !ctx.broken) {
             client[ONCE_UNNAMED] = true;	// nothing ran: the statement was never bound
-            r = await client.query(sql, args);
+            r = await client.query(ONCE_SQL, args);
           } else {
             throw err;
           }
         }
-        return { rows: r.rows[0].rows, ran: r.rows[0].ran };
+        const { rows, ran } = r.rows[0];
+        if (!Array.isArray(rows)) {
+          // a key completed by the transaction flow (a fingerprint option
+          // that ignores the route), or with a NULL response
+          throw new Error(`idempotency: key "${key}" holds a response that is not a one-statement route's rows`);
+        }
+        return { rows, ran };
       } catch (err) {
         if (ctx.broken || sessionEnded(err)) {
           ctx.broken = ctx.broken || err;
@@ -839,7 +843,7 @@ function idempotency(options) {
         if (!TRANSIENT.has(err && err.code) || attempt >= o.retries) throw err;
       } finally {
         client.removeListener('error', lost);
-        client.release(broken);
+        client.release(broken || ctx.broken);
       }
       await sleep((5 + Math.random() * 20) * 2 ** attempt);
     }
@@ -915,7 +919,11 @@ function idempotency(options) {
         if (!result.ran) res.setHeader(o.replayHeader, 'true');
         await spec.render(result.rows, req, res, { key, scope, replayed: !result.ran });
       } catch (err) {
-        if (res.headersSent) return;
+        if (res.headersSent) {
+          next(err);	// render() failed mid-answer: Express ends the connection
+          return;
+        }
+        res.removeHeader(o.replayHeader);
         if (ctx.unreachable || ctx.broken || sessionEnded(err)) {
           unavailable(res);
           return;

@@ -541,6 +541,13 @@ test('a one-statement route: 400 without a key, 422 for another request under a 
   assert.equal(await orders(l), 1);
 });
 
+test('a one-statement route takes 100 parameters, each as text', async () => {
+  const r = await post('/once-wide', { key: newKey() });
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(JSON.parse(r.text),
+    { sum: 101, text: 'a\'b"c\\{d}', missing: null, doc: { k: [1, 'x'] }, raw: '\\x6869' });
+});
+
 test('a one-statement route whose statement fails stores no key and writes nothing', async () => {
   const key = newKey();
   const l = label();

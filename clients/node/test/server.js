@@ -122,6 +122,12 @@ async function main() {
       res.status(201).location(`/orders/${rows[0].id}`).json({ id: rows[0].id, label: rows[0].label });
     },
   }));
+  app.post('/once-wide', idem.once({	// the most parameters once_with() takes: 100
+    text: "SELECT $1::int + $100::int AS sum, $2 AS text, $3 AS missing, $4::jsonb AS doc, $5::bytea AS raw",
+    values: (req) => [1, 'a\'b"c\\{d}', null, { k: [1, 'x'] }, Buffer.from('hi'),
+      ...Array.from({ length: 95 }, (_, i) => i + 6)],
+    render: (rows, req, res) => { res.status(201).json(rows[0]); },
+  }));
   app.post('/once-fail', idem.once({	// the statement fails (22012)
     text: 'INSERT INTO orders (label) VALUES ($1) RETURNING id / 0 AS id',
     values: (req) => [req.body.label],

@@ -192,6 +192,11 @@ app.add_route("/once", IdempotentStatement(
     render=lambda rows, scope, info: JSONResponse({"id": rows[0]["id"], "label": rows[0]["label"]},
                                                   status_code=201, headers={"Location": f"/orders/{rows[0]['id']}"}),
     **common), methods=["POST"])
+app.add_route("/once-wide", IdempotentStatement(  # the most parameters once_with() takes: 100
+    text="SELECT $1::int + $100::int AS sum, $2 AS text, $3 AS missing, $4::jsonb AS doc, $5::bytea AS raw",
+    values=lambda scope, body: [1, 'a\'b"c\\{d}', None, {"k": [1, "x"]}, b"hi", *range(6, 101)],
+    render=lambda rows, scope, info: JSONResponse(rows[0], status_code=201),
+    **common), methods=["POST"])
 app.add_route("/once-fail", IdempotentStatement(  # the statement fails (22012)
     text="INSERT INTO orders (label) VALUES ($1) RETURNING id / 0 AS id",
     values=lambda scope, body: [json.loads(body)["label"]],

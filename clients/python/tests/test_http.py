@@ -552,6 +552,13 @@ def test_one_statement_route_400_without_a_key_422_for_another_request_under_a_u
     assert orders(db, lab) == 1
 
 
+def test_one_statement_route_takes_100_parameters_each_as_text(server, db):
+    r = post(server, "/once-wide", new_key(), {})
+    assert r.status == 201, r.text
+    assert json.loads(r.text) == {"sum": 101, "text": 'a\'b"c\\{d}', "missing": None, "doc": {"k": [1, "x"]},
+                                  "raw": "\\x6869"}
+
+
 def test_one_statement_route_whose_statement_fails_stores_no_key_and_writes_nothing(server, db):
     key, lab = new_key(), label()
     for _ in range(2):

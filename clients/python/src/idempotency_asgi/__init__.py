@@ -802,11 +802,11 @@ class IdempotencyMiddleware:
 # replay.  Whether the statement ran is read in the same statement: a new
 # key's once_with() writes (its key row), so the transaction has an ID after
 # it; a replay writes nothing.
-def _once_sql(n: int) -> str:
-    params = "".join(", %s::text" for _ in range(n))
-    return ("SELECT s.r, pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL "
+# The parameters go as one text array (VARIADIC): once_with() takes up to
+# 100 of them so, where 100 arguments in all would leave it 95.
+ONCE_SQL = ("SELECT s.r, pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL "
             "FROM (SELECT idempotency.once_with(%s::text, %s::text, make_interval(secs => %s::float8), "
-            f"%s::text, %s::text{params}) AS r OFFSET 0) AS s")
+            "%s::text, %s::text, VARIADIC %s::text[]) AS r OFFSET 0) AS s")
 
 
 def _once_value(value: Any) -> Optional[str]:
@@ -817,7 +817,7 @@ def _once_value(value: Any) -> Optional[str]:
         return "true" if value else "false"
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "\\x" + bytes(value).hex()
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):
         return json.dumps(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -956,8 +956,8 @@ class IdempotentStatement(IdempotencyMiddleware):
         """once_with() on a connection of the pool, in autocommit mode (so
         that psycopg sends no BEGIN); 40001/40P01 retried as in the
         transaction flow.  Returns the rows and whether the statement ran."""
-        sql = _once_sql(len(values))
-        params = (key, key_scope, _secs(self.ttl), fp, self.text, *values)
+        sql = ONCE_SQL
+        params = (key, key_scope, _secs(self.ttl), fp, self.text, values)
         attempt = 0
         while True:
             async with contextlib.AsyncExitStack() as stack:
@@ -977,6 +977,11 @@ class IdempotentStatement(IdempotencyMiddleware):
                         self._unprepared.add(conn)  # nothing ran: the statement was never bound
                         cur = await conn.execute(sql, params, prepare=False)
                     row = await cur.fetchone()
+                    if not isinstance(row[0], list):
+                        # a key completed by the transaction flow (a fingerprint
+                        # option that ignores the route), or with a NULL response
+                        raise RuntimeError(f'idempotency: key "{key}" holds a response that is not a '
+                                           "one-statement route's rows")
                     return row[0], bool(row[1])
                 except Exception as err:  # noqa: BLE001
                     code = getattr(err, "sqlstate", None) or ""
