@@ -675,6 +675,30 @@ function idempotency(options) {
     }
   }
 
+  // The request's key (from the header's value), scope and fingerprint,
+  // the body read if no parser did; null once a 400 or 413 is answered.
+  async function identify(req, res, value) {
+    const key = parseKey(Array.isArray(value) ? value.join(', ') : value, o.maxKeyLength);
+    if (key === null) {
+      problem(res, 400, 'key_malformed', 'Idempotency-Key is malformed',
+        `The key must be a string ("...") or a token of 1 to ${o.maxKeyLength} bytes.`);
+      return null;
+    }
+    if (!(await readRawBody(req, o.bodyLimit))) {
+      problem(res, 413, 'body_too_large', 'Request body too large', `The body exceeds ${o.bodyLimit} bytes.`);
+      return null;
+    }
+    const scope = String((await o.scope(req)) ?? '');
+    let fp;
+    if (o.fingerprint) {
+      const material = await o.fingerprint(req);
+      fp = material === null || material === undefined ? null : sha256(material);
+    } else {
+      fp = sha256(`${req.method} ${req.originalUrl}\n`, bodyBytes(req));
+    }
+    return { key, scope, fp };
+  }
+
   async function run(req, res, next, handler) {
     if (!applies(req)) {
       if (handler) return handler(req, res, next);
@@ -686,23 +710,9 @@ function idempotency(options) {
       return problem(res, 400, 'key_missing', 'Idempotency-Key is missing',
         `This endpoint requires an Idempotency-Key header on ${req.method} requests.`);
     }
-    const key = parseKey(Array.isArray(value) ? value.join(', ') : value, o.maxKeyLength);
-    if (key === null) {
-      return problem(res, 400, 'key_malformed', 'Idempotency-Key is malformed',
-        `The key must be a string ("...") or a token of 1 to ${o.maxKeyLength} bytes.`);
-    }
-    if (!(await readRawBody(req, o.bodyLimit))) {
-      return problem(res, 413, 'body_too_large', 'Request body too large',
-        `The body exceeds ${o.bodyLimit} bytes.`);
-    }
-    const scope = String((await o.scope(req)) ?? '');
-    let fp;
-    if (o.fingerprint) {
-      const material = await o.fingerprint(req);
-      fp = material === null || material === undefined ? null : sha256(material);
-    } else {
-      fp = sha256(`${req.method} ${req.originalUrl}\n`, bodyBytes(req));
-    }
+    const id = await identify(req, res, value);
+    if (id === null) return undefined;
+    const { key, scope, fp } = id;
     // A duplicate of a running request gets BUSY from the flow, which gave
     // its connection back: it waits without one (woken early when the
     // holder is in this process) and claims again, until o.wait runs out.
@@ -865,24 +875,9 @@ function idempotency(options) {
             `This endpoint requires an Idempotency-Key header on ${req.method} requests.`);
           return;
         }
-        const key = parseKey(Array.isArray(value) ? value.join(', ') : value, o.maxKeyLength);
-        if (key === null) {
-          problem(res, 400, 'key_malformed', 'Idempotency-Key is malformed',
-            `The key must be a string ("...") or a token of 1 to ${o.maxKeyLength} bytes.`);
-          return;
-        }
-        if (!(await readRawBody(req, o.bodyLimit))) {
-          problem(res, 413, 'body_too_large', 'Request body too large', `The body exceeds ${o.bodyLimit} bytes.`);
-          return;
-        }
-        const scope = String((await o.scope(req)) ?? '');
-        let fp;
-        if (o.fingerprint) {
-          const material = await o.fingerprint(req);
-          fp = material === null || material === undefined ? null : sha256(material);
-        } else {
-          fp = sha256(`${req.method} ${req.originalUrl}\n`, bodyBytes(req));
-        }
+        const id = await identify(req, res, value);
+        if (id === null) return;
+        const { key, scope, fp } = id;
         const values = onceValues(await valuesOf(req));
         // a duplicate of a request of this process that runs the statement
         // waits for its end without a connection (at most o.wait); when

@@ -448,14 +448,16 @@ test('50 simultaneous identical POSTs run the handler once', async () => {
   }
 });
 
-test('duplicates waiting for a slow request hold no connection: unrelated requests go on', async (t) => {
-  // a server whose pool (10) is smaller than the burst: waiting duplicates
-  // that held a connection each would keep unrelated requests out until
-  // the slow request ends
+// 50 duplicates of a slow request (slow: its headers) on a server whose
+// pool (10) is smaller than the burst, and five requests with other keys
+// sent while they wait: waiting duplicates that held a connection each
+// would keep those out until the slow request ends.  Checks that they were
+// all answered before it, and that every duplicate replays its answer.
+async function duplicatesBesideOthers(t, route, slow, dupHeaders) {
   const small = (await startServer({ POOL_MAX: '10' })).url;
   const unrelated = () => Promise.all(Array.from({ length: 5 }, async () => {
     const start = Date.now();
-    const r = await post('/orders', { url: small, key: newKey(), body: { label: label() } });
+    const r = await post(route, { url: small, key: newKey(), body: { label: label() } });
     assert.equal(r.status, 201);
     return { ms: Date.now() - start, at: Date.now() };
   }));
@@ -463,18 +465,18 @@ test('duplicates waiting for a slow request hold no connection: unrelated reques
   const idle = await unrelated();
   const key = newKey();
   const l = label();
-  const first = post('/orders', { url: small, key, body: { label: l }, headers: { 'x-delay': '2000' } });
+  const first = post(route, { url: small, key, body: { label: l }, headers: slow });
   let firstDone = Infinity;
   first.then(() => { firstDone = Date.now(); });
   await sleep(300);
-  const dups = Array.from({ length: 50 }, () => post('/orders', { url: small, key, body: { label: l } }));
+  const dups = Array.from({ length: 50 }, () => post(route, { url: small, key, body: { label: l }, headers: dupHeaders }));
   await sleep(300);	// the duplicates wait for the first request now
   const busy = await unrelated();
   const f = await first;
   const all = await Promise.all(dups);
   const max = (xs) => Math.max(...xs.map((x) => x.ms));
   t.diagnostic(`unrelated requests: ${max(idle)} ms idle, ${max(busy)} ms with 50 waiting duplicates`);
-  // all done while the first request still ran (it sleeps 2 s)
+  // all done while the first request still ran (it takes 2 s)
   for (const u of busy) assert.ok(u.at < firstDone, 'an unrelated request waited for the slow one');
   assert.equal(f.status, 201);
   for (const r of all) {
@@ -482,6 +484,11 @@ test('duplicates waiting for a slow request hold no connection: unrelated reques
     assert.equal(r.text, f.text);
     assert.equal(r.headers.get('idempotent-replayed'), 'true');
   }
+  return { key, l };
+}
+
+test('duplicates waiting for a slow request hold no connection: unrelated requests go on', async (t) => {
+  const { key, l } = await duplicatesBesideOthers(t, '/orders', { 'x-delay': '2000' }, {});
   assert.equal(await runs(key), 1);
   assert.equal(await orders(l), 1);
 });
@@ -560,36 +567,8 @@ test('a one-statement route whose statement fails stores no key and writes nothi
 });
 
 test('a one-statement route: duplicates of a slow statement hold no connection and all replay it', async (t) => {
-  const small = (await startServer({ POOL_MAX: '10' })).url;
-  const unrelated = () => Promise.all(Array.from({ length: 5 }, async () => {
-    const start = Date.now();
-    const r = await post('/once', { url: small, key: newKey(), body: { label: label() } });
-    assert.equal(r.status, 201);
-    return { ms: Date.now() - start, at: Date.now() };
-  }));
-  await unrelated();
-  const idle = await unrelated();
-  const key = newKey();
-  const l = label();
-  const first = post('/once', { url: small, key, body: { label: l }, headers: { 'x-db-sleep': '2000' } });
-  let firstDone = Infinity;
-  first.then(() => { firstDone = Date.now(); });
-  await sleep(300);
-  const dups = Array.from({ length: 50 },
-    () => post('/once', { url: small, key, body: { label: l }, headers: { 'x-db-sleep': '2000' } }));
-  await sleep(300);
-  const busy = await unrelated();
-  const f = await first;
-  const all = await Promise.all(dups);
-  const max = (xs) => Math.max(...xs.map((x) => x.ms));
-  t.diagnostic(`unrelated requests: ${max(idle)} ms idle, ${max(busy)} ms with 50 waiting duplicates`);
-  for (const u of busy) assert.ok(u.at < firstDone, 'an unrelated request waited for the slow one');
-  assert.equal(f.status, 201);
-  for (const r of all) {
-    assert.equal(r.status, 201);
-    assert.equal(r.text, f.text);
-    assert.equal(r.headers.get('idempotent-replayed'), 'true');
-  }
+  const slow = { 'x-db-sleep': '2000' };
+  const { l } = await duplicatesBesideOthers(t, '/once', slow, slow);
   assert.equal(await orders(l), 1);
 });
 

@@ -463,15 +463,18 @@ def statements(db, pattern):
     return count(db, "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE %s", pattern)
 
 
-def test_duplicates_waiting_for_a_slow_request_hold_no_connection(env, db):
-    """A server whose pool (10) is smaller than the burst: waiting duplicates
-    that held a connection each would keep unrelated requests out until the
-    slow request ends."""
+def duplicates_beside_others(env, route, slow, dup_headers):
+    """50 duplicates of a slow request (slow: its headers) on a server whose
+    pool (10) is smaller than the burst, and five requests with other keys
+    sent while they wait: waiting duplicates that held a connection each
+    would keep those out until the slow request ends.  Checks that they were
+    all answered before it, and that every duplicate replays its answer;
+    returns the key and the label."""
     small = Server(env, {"POOL_MAX": "10"})
     try:
         def unrelated():
             start = time.monotonic()
-            r = post(small, "/orders", new_key(), {"label": label()})
+            r = post(small, route, new_key(), {"label": label()})
             assert r.status == 201
             return time.monotonic() - start, time.monotonic()
 
@@ -479,10 +482,9 @@ def test_duplicates_waiting_for_a_slow_request_hold_no_connection(env, db):
             list(ex.map(lambda _: unrelated(), range(5)))  # the pool's connections made
             idle = list(ex.map(lambda _: unrelated(), range(5)))
             key, lab = new_key(), label()
-            first = ex.submit(lambda: (post(small, "/orders", key, {"label": lab}, {"X-Delay": "2000"}),
-                                       time.monotonic()))
+            first = ex.submit(lambda: (post(small, route, key, {"label": lab}, slow), time.monotonic()))
             time.sleep(0.3)
-            dups = [ex.submit(post, small, "/orders", key, {"label": lab}) for _ in range(50)]
+            dups = [ex.submit(post, small, route, key, {"label": lab}, dup_headers) for _ in range(50)]
             time.sleep(0.3)  # the duplicates wait for the first request now
             busy = [ex.submit(unrelated) for _ in range(5)]
             busy = [b.result() for b in busy]
@@ -490,7 +492,7 @@ def test_duplicates_waiting_for_a_slow_request_hold_no_connection(env, db):
             answers = [d.result() for d in dups]
         print(f"unrelated requests: {max(i[0] for i in idle) * 1000:.0f} ms idle, "
               f"{max(b[0] for b in busy) * 1000:.0f} ms with 50 waiting duplicates")
-        # all done while the first request still ran (it sleeps 2 s)
+        # all done while the first request still ran (it takes 2 s)
         assert not f.headers.get("idempotent-replayed")
         for _, at in busy:
             assert at < first_done, "an unrelated request waited for the slow one"
@@ -499,10 +501,15 @@ def test_duplicates_waiting_for_a_slow_request_hold_no_connection(env, db):
             assert r.status == 201
             assert r.text == f.text
             assert r.headers.get("idempotent-replayed") == "true"
-        assert runs(db, key) == 1
-        assert orders(db, lab) == 1
+        return key, lab
     finally:
         small.kill()
+
+
+def test_duplicates_waiting_for_a_slow_request_hold_no_connection(env, db):
+    key, lab = duplicates_beside_others(env, "/orders", {"X-Delay": "2000"}, None)
+    assert runs(db, key) == 1
+    assert orders(db, lab) == 1
 
 
 def test_retry_of_a_key_seen_completed_is_answered_in_one_round_trip(server, db):
@@ -568,41 +575,9 @@ def test_one_statement_route_whose_statement_fails_stores_no_key_and_writes_noth
 
 
 def test_one_statement_route_duplicates_of_a_slow_statement_hold_no_connection(env, db):
-    small = Server(env, {"POOL_MAX": "10"})
-    try:
-        def unrelated():
-            start = time.monotonic()
-            r = post(small, "/once", new_key(), {"label": label()})
-            assert r.status == 201
-            return time.monotonic() - start, time.monotonic()
-
-        with ThreadPoolExecutor(max_workers=60) as ex:
-            list(ex.map(lambda _: unrelated(), range(5)))
-            idle = list(ex.map(lambda _: unrelated(), range(5)))
-            key, lab = new_key(), label()
-            first = ex.submit(lambda: (post(small, "/once", key, {"label": lab}, {"X-DB-Sleep": "2000"}),
-                                       time.monotonic()))
-            time.sleep(0.3)
-            dups = [ex.submit(post, small, "/once", key, {"label": lab}, {"X-DB-Sleep": "2000"})
-                    for _ in range(50)]
-            time.sleep(0.3)
-            busy = [ex.submit(unrelated) for _ in range(5)]
-            busy = [b.result() for b in busy]
-            f, first_done = first.result()
-            answers = [d.result() for d in dups]
-        print(f"unrelated requests: {max(i[0] for i in idle) * 1000:.0f} ms idle, "
-              f"{max(b[0] for b in busy) * 1000:.0f} ms with 50 waiting duplicates")
-        assert f.status == 201
-        assert "idempotent-replayed" not in f.headers
-        for _, at in busy:
-            assert at < first_done, "an unrelated request waited for the slow one"
-        for r in answers:
-            assert r.status == 201
-            assert r.text == f.text
-            assert r.headers.get("idempotent-replayed") == "true"
-        assert orders(db, lab) == 1
-    finally:
-        small.kill()
+    slow = {"X-DB-Sleep": "2000"}
+    _, lab = duplicates_beside_others(env, "/once", slow, slow)
+    assert orders(db, lab) == 1
 
 
 def test_claim_and_complete_prepared_once_per_connection_and_text_for_one_that_lost_them(env, db):

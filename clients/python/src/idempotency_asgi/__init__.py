@@ -343,20 +343,10 @@ class IdempotencyMiddleware:
             await self._problem(send, 400, "key_missing", "Idempotency-Key is missing",
                                 f"This endpoint requires an Idempotency-Key header on {scope['method']} requests.")
             return
-        key = parse_key(b", ".join(values).decode("latin-1"), self.max_key_length)
-        if key is None:
-            await self._problem(send, 400, "key_malformed", "Idempotency-Key is malformed",
-                                f'The key must be a string ("...") or a token of 1 to {self.max_key_length} bytes.')
+        found = await self._identify(scope, receive, send, values)
+        if found is None:
             return
-        body = await self._read_body(receive)
-        if body is None:
-            await self._problem(send, 413, "body_too_large", "Request body too large",
-                                f"The body exceeds {self.body_limit} bytes.")
-            return
-        if body is False:
-            return  # the client went away before its request arrived
-        key_scope = str(await _maybe(self.scope(scope)) or "")
-        fp = await self._fingerprint(scope, body)
+        key, body, key_scope, fp = found
         # A duplicate of a running request gets _BUSY from the flow, which
         # gave its connection back: it waits without one (woken early when
         # the holder is in this middleware) and claims again, until wait
@@ -386,6 +376,26 @@ class IdempotencyMiddleware:
             if self._pollers.get((key_scope, key)) is me:
                 del self._pollers[(key_scope, key)]
                 self._wake(key_scope, key)  # another duplicate here polls in its place
+
+    async def _identify(self, scope: Scope, receive: Receive, send: Send,
+                        values: List[bytes]) -> Optional[Tuple[str, bytes, str, Optional[str]]]:
+        """The request's key (from the header's values), body, scope and
+        fingerprint; None once a 400 or 413 is answered, or when the client
+        went away before its request arrived."""
+        key = parse_key(b", ".join(values).decode("latin-1"), self.max_key_length)
+        if key is None:
+            await self._problem(send, 400, "key_malformed", "Idempotency-Key is malformed",
+                                f'The key must be a string ("...") or a token of 1 to {self.max_key_length} bytes.')
+            return None
+        body = await self._read_body(receive)
+        if body is None:
+            await self._problem(send, 413, "body_too_large", "Request body too large",
+                                f"The body exceeds {self.body_limit} bytes.")
+            return None
+        if body is False:
+            return None
+        key_scope = str(await _maybe(self.scope(scope)) or "")
+        return key, body, key_scope, await self._fingerprint(scope, body)
 
     async def _fingerprint(self, scope: Scope, body: bytes) -> Optional[str]:
         """The request's fingerprint: the option's material hashed, or the
@@ -884,20 +894,10 @@ class IdempotentStatement(IdempotencyMiddleware):
             await self._problem(send, 400, "key_missing", "Idempotency-Key is missing",
                                 f"This endpoint requires an Idempotency-Key header on {scope['method']} requests.")
             return
-        key = parse_key(b", ".join(headers).decode("latin-1"), self.max_key_length)
-        if key is None:
-            await self._problem(send, 400, "key_malformed", "Idempotency-Key is malformed",
-                                f'The key must be a string ("...") or a token of 1 to {self.max_key_length} bytes.')
+        found = await self._identify(scope, receive, send, headers)
+        if found is None:
             return
-        body = await self._read_body(receive)
-        if body is None:
-            await self._problem(send, 413, "body_too_large", "Request body too large",
-                                f"The body exceeds {self.body_limit} bytes.")
-            return
-        if body is False:
-            return
-        key_scope = str(await _maybe(self.scope(scope)) or "")
-        fp = await self._fingerprint(scope, body)
+        key, body, key_scope, fp = found
         given = await _maybe(self.values(scope, body))
         if not isinstance(given, (list, tuple)):
             raise TypeError("IdempotentStatement: values must return a list")
