@@ -279,6 +279,8 @@ async function rollback(client, ctx) {
 }
 
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+/** The short random wait before retry number attempt + 1 of a 40001/40P01. */
+const backoff = (attempt) => sleep((5 + Math.random() * 20) * 2 ** attempt);
 
 /**
  * @param {import('./index').Options} options
@@ -431,7 +433,7 @@ function idempotency(options) {
       cap.release();
     }
     if (!TRANSIENT.has(err && err.code) || attempt >= o.retries || ctx.broken || (!handler && cap)) return false;
-    await sleep((5 + Math.random() * 20) * 2 ** attempt);
+    await backoff(attempt);
     return true;
   }
 
@@ -818,12 +820,11 @@ function idempotency(options) {
       try {
         client = await pool.connect();
       } catch (err) {
-        ctx.unreachable = true;
+        ctx.broken = err;	// no connection: nothing ran, answered 503
         throw err;
       }
       const lost = (err) => { if (!ctx.broken) ctx.broken = err; };
       client.on('error', lost);
-      let broken;
       try {
         let r;
         try {
@@ -847,15 +848,14 @@ function idempotency(options) {
       } catch (err) {
         if (ctx.broken || sessionEnded(err)) {
           ctx.broken = ctx.broken || err;
-          broken = ctx.broken;
           throw err;
         }
         if (!TRANSIENT.has(err && err.code) || attempt >= o.retries) throw err;
       } finally {
         client.removeListener('error', lost);
-        client.release(broken || ctx.broken);
+        client.release(ctx.broken);
       }
-      await sleep((5 + Math.random() * 20) * 2 ** attempt);
+      await backoff(attempt);
     }
   }
 
@@ -865,7 +865,7 @@ function idempotency(options) {
     }
     const valuesOf = spec.values || (() => []);
     return async function idempotentStatement(req, res, next) {
-      const ctx = { broken: undefined, unreachable: false };
+      const ctx = { broken: undefined };
       try {
         // the statement runs only through once_with(): a key is required
         // whatever the methods, routes and required options say
@@ -919,11 +919,7 @@ function idempotency(options) {
           return;
         }
         res.removeHeader(o.replayHeader);
-        if (ctx.unreachable || ctx.broken || sessionEnded(err)) {
-          unavailable(res);
-          return;
-        }
-        if (!answerError(res, err)) next(err);
+        answerFailure(res, next, err, ctx);
       }
     };
   }

@@ -245,6 +245,18 @@ def _sha256(*parts: bytes) -> str:
     return h.hexdigest()
 
 
+async def _backoff(attempt: int) -> None:
+    """The short random wait before retry number attempt + 1 of a 40001/40P01."""
+    await asyncio.sleep((0.005 + random.random() * 0.02) * 2 ** attempt)
+
+
+def _session_lost(conn: Any, err: BaseException) -> bool:
+    """True when the connection is gone, or the error says that its session
+    ended (class 08 or SESSION_ENDED)."""
+    code = getattr(err, "sqlstate", None) or ""
+    return bool(conn.closed or code.startswith("08") or code in SESSION_ENDED)
+
+
 def _secs(value: Optional[float]) -> Optional[float]:
     return None if value is None else float(value)
 
@@ -612,7 +624,7 @@ class IdempotencyMiddleware:
                 if _prepared_failed(conn, err) and not conn.closed:
                     continue
                 if getattr(err, "sqlstate", None) in TRANSIENT and attempt < self.retries and not conn.closed:
-                    await asyncio.sleep((0.005 + random.random() * 0.02) * 2 ** attempt)
+                    await _backoff(attempt)
                     attempt += 1
                     continue
                 if not await self._answer_lost(send, conn, err) and not await self._answer_error(send, err):
@@ -671,7 +683,7 @@ class IdempotencyMiddleware:
             except Exception as err:  # noqa: BLE001
                 await self._rollback(conn)
                 if getattr(err, "sqlstate", None) in TRANSIENT and attempt < self.retries and not conn.closed:
-                    await asyncio.sleep((0.005 + random.random() * 0.02) * 2 ** attempt)
+                    await _backoff(attempt)
                     attempt += 1
                     outcome = "recovered"
                     continue
@@ -773,8 +785,7 @@ class IdempotencyMiddleware:
         """Answers 503 when the request's connection is gone (its ROLLBACK
         failed, or it broke earlier: the pool discards it when it comes back)
         or the error says that a session ended; False otherwise."""
-        code = getattr(err, "sqlstate", None) or ""
-        if not (conn.closed or code.startswith("08") or code in SESSION_ENDED):
+        if not _session_lost(conn, err):
             return False
         await self._unavailable(send)
         return True
@@ -956,7 +967,6 @@ class IdempotentStatement(IdempotencyMiddleware):
         """once_with() on a connection of the pool, in autocommit mode (so
         that psycopg sends no BEGIN); 40001/40P01 retried as in the
         transaction flow.  Returns the rows and whether the statement ran."""
-        sql = ONCE_SQL
         params = (key, key_scope, _secs(self.ttl), fp, self.text, values)
         attempt = 0
         while True:
@@ -970,12 +980,12 @@ class IdempotentStatement(IdempotencyMiddleware):
                     await conn.set_autocommit(True)
                 try:
                     try:
-                        cur = await conn.execute(sql, params, prepare=conn not in self._unprepared)
+                        cur = await conn.execute(ONCE_SQL, params, prepare=conn not in self._unprepared)
                     except Exception as err:  # noqa: BLE001
                         if getattr(err, "sqlstate", None) not in ("26000", "42P05") or conn.closed:
                             raise
                         self._unprepared.add(conn)  # nothing ran: the statement was never bound
-                        cur = await conn.execute(sql, params, prepare=False)
+                        cur = await conn.execute(ONCE_SQL, params, prepare=False)
                     row = await cur.fetchone()
                     if not isinstance(row[0], list):
                         # a key completed by the transaction flow (a fingerprint
@@ -984,13 +994,12 @@ class IdempotentStatement(IdempotencyMiddleware):
                                            "one-statement route's rows")
                     return row[0], bool(row[1])
                 except Exception as err:  # noqa: BLE001
-                    code = getattr(err, "sqlstate", None) or ""
-                    if conn.closed or code.startswith("08") or code in SESSION_ENDED:
+                    if _session_lost(conn, err):
                         raise _Unreachable() from err
-                    if code not in TRANSIENT or attempt >= self.retries:
+                    if getattr(err, "sqlstate", None) not in TRANSIENT or attempt >= self.retries:
                         raise
                 finally:
                     if not conn.closed:
                         await self._restore_mode(conn, autocommit)
-            await asyncio.sleep((0.005 + random.random() * 0.02) * 2 ** attempt)
+            await _backoff(attempt)
             attempt += 1
